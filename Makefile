@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Tests use their own Redis database so they never wipe a running dev shop's carts.
+TEST_ENV := REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+
+.PHONY: run test lint check-services migrate seed bench clean
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+check-services: $(BIN)/.installed
+	@$(PY) manage.py db_create
+	@$(PY) manage.py preflight
+
+migrate: check-services
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: seed
+	@bash scripts/run.sh
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: $(BIN)/.installed
+	@$(TEST_ENV) $(PY) manage.py preflight
+	$(MAKE) --no-print-directory lint
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: migrate
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,6 @@
+from shop.appconfig import BoundedContextConfig
+
+
+class CartConfig(BoundedContextConfig):
+    name = "apps.cart"
+    label = "cart"

@@ -1,0 +1,6 @@
+from shop.appconfig import BoundedContextConfig
+
+
+class InventoryConfig(BoundedContextConfig):
+    name = "apps.inventory"
+    label = "inventory"

@@ -1,0 +1,6 @@
+from shop.appconfig import BoundedContextConfig
+
+
+class PaymentsConfig(BoundedContextConfig):
+    name = "apps.payments"
+    label = "payments"

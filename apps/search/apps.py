@@ -1,0 +1,6 @@
+from shop.appconfig import BoundedContextConfig
+
+
+class SearchConfig(BoundedContextConfig):
+    name = "apps.search"
+    label = "search"

@@ -1,0 +1,92 @@
+"""Render every error the API can raise in one body: {"error": {code, message, details}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from shop.errors import DomainError
+
+logger = logging.getLogger("shop.api")
+
+_DRF_CODES: list[tuple[type[drf.APIException], str]] = [
+    (drf.NotAuthenticated, "not_authenticated"),
+    (drf.AuthenticationFailed, "not_authenticated"),
+    (drf.PermissionDenied, "permission_denied"),
+    (drf.NotFound, "not_found"),
+    (drf.MethodNotAllowed, "method_not_allowed"),
+    (drf.NotAcceptable, "not_acceptable"),
+    (drf.UnsupportedMediaType, "unsupported_media_type"),
+    (drf.Throttled, "throttled"),
+    (drf.ParseError, "invalid"),
+    (drf.ValidationError, "invalid"),
+]
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _validation_details(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {key: _as_messages(value) for key, value in detail.items()}
+    return {"non_field_errors": _as_messages(detail)}
+
+
+def _as_messages(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _as_messages(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        if any(isinstance(item, (dict, list)) for item in value):
+            return [_as_messages(item) for item in value]
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _drf_response(exc: drf.APIException) -> Response:
+    code = next((code for cls, code in _DRF_CODES if isinstance(exc, cls)), "error")
+    headers = {}
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(exc, drf.ValidationError):
+        body = error_body(code, "Invalid input.", _validation_details(exc.detail))
+    else:
+        body = error_body(code, str(exc.detail))
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: domain errors, DRF errors and anything unexpected."""
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.http_status)
+    if isinstance(exc, drf.APIException):
+        set_rollback()
+        return _drf_response(exc)
+
+    set_rollback()
+    logger.exception("unhandled error in %s", context.get("view").__class__.__name__)
+    return Response(error_body("internal_error", "An unexpected error occurred."), status=500)
+
+
+def not_found_view(request, exception=None) -> JsonResponse:
+    """handler404 for paths no view matches (the API answers 404 in its error body)."""
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def server_error_view(request) -> JsonResponse:
+    """handler500 for errors outside DRF views: the error body, never a traceback."""
+    return JsonResponse(error_body("internal_error", "An unexpected error occurred."), status=500)

@@ -1,0 +1,14 @@
+import importlib
+import importlib.util
+
+from django.apps import AppConfig
+
+
+class BoundedContextConfig(AppConfig):
+    """The AppConfig of every app under apps/: connects its receivers.py when it has one."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        if importlib.util.find_spec(f"{self.name}.receivers"):
+            importlib.import_module(f"{self.name}.receivers")

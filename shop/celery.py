@@ -1,0 +1,25 @@
+"""The Celery app. Queues: indexing, inventory, email, events (and default); a worker started
+without -Q consumes all of them. Beat runs the periodic jobs below."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+
+app = Celery("shop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [
+    Queue(name) for name in ("default", "indexing", "inventory", "email", "events")
+]
+app.conf.beat_schedule = {
+    "events-sweep": {"task": "shop.events.tasks.events_sweep_task", "schedule": 30.0},
+    "reservations-expire": {
+        "task": "apps.inventory.tasks.reservations_expire_task",
+        "schedule": crontab(minute="*"),
+    },
+}
+app.autodiscover_tasks()
+app.autodiscover_tasks(["shop.events"])

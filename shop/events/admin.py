@@ -1,0 +1,29 @@
+from django.contrib import admin, messages
+
+from shop.events.models import OutboxEvent
+from shop.events.outbox import event_relay
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "attempts", "created_at", "processed_at", "short_error"]
+    list_filter = ["status", "name"]
+    search_fields = ["=id", "name"]
+    readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ["resend"]
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return obj.last_error[:120]
+
+    @admin.action(description="Send the selected events again")
+    def resend(self, request, queryset):
+        ids = list(queryset.values_list("id", flat=True))
+        queryset.update(status=OutboxEvent.Status.PENDING, attempts=0, last_error="")
+        sent = sum(event_relay(event_id) for event_id in ids)
+        self.message_user(request, f"{sent} of {len(ids)} events sent.", messages.INFO)
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shop.events.models import HandledEvent, OutboxEvent
+from shop.events.registry import handlers_for
+
+logger = logging.getLogger("shop.events")
+
+MAX_ATTEMPTS = 8
+# The relay normally sends within milliseconds of commit; the sweep leaves younger events to it.
+SWEEP_GRACE = timedelta(seconds=10)
+# A sent event still pending after this long is assumed lost (worker killed, message dropped).
+RESEND_AFTER = timedelta(minutes=10)
+
+
+def event_publish(name: str, payload: dict[str, Any]) -> OutboxEvent:
+    event = OutboxEvent.objects.create(name=name, payload=payload)
+    transaction.on_commit(functools.partial(event_relay, event.id), robust=True)
+    return event
+
+
+def event_relay(event_id: UUID) -> bool:
+    """Hand one committed event to the broker. A failure is logged; the sweep retries later."""
+    from shop.events.tasks import event_dispatch_task
+
+    try:
+        event_dispatch_task.apply_async(args=[str(event_id)], retry=False)
+    except Exception as exc:  # the broker is down or unreachable: leave it for the sweep
+        logger.warning("event %s not sent, the sweep will retry: %s", event_id, exc)
+        return False
+    OutboxEvent.objects.filter(id=event_id, sent_at__isnull=True).update(sent_at=timezone.now())
+    return True
+
+
+def event_dispatch(event_id: UUID) -> OutboxEvent.Status | None:
+    """Run every handler of the event that has not yet applied it.
+
+    Each handler runs in a savepoint together with its `HandledEvent` mark, so a re-delivery
+    after a crash repeats nothing that committed. Returns the event's status, or None when the
+    event is unknown. Raises `HandlerFailed` when a handler failed and the event should be retried.
+    """
+    with transaction.atomic():
+        event = OutboxEvent.objects.select_for_update().filter(id=event_id).first()
+        if event is None or event.status != OutboxEvent.Status.PENDING:
+            return event.status if event else None
+        done = set(event.handled.values_list("handler", flat=True))
+        failure = None
+        for name, func in handlers_for(event.name).items():
+            if name in done:
+                continue
+            try:
+                with transaction.atomic():
+                    func(event.id, event.payload)
+                    HandledEvent.objects.create(event=event, handler=name)
+            except Exception as exc:
+                logger.exception("event %s: handler %s failed", event.id, name)
+                failure = f"{name}: {exc.__class__.__name__}: {exc}"
+        event.attempts += 1
+        if failure is None:
+            event.status = OutboxEvent.Status.DONE
+            event.processed_at = timezone.now()
+            event.last_error = ""
+        else:
+            event.last_error = failure
+            if event.attempts >= MAX_ATTEMPTS:
+                event.status = OutboxEvent.Status.DEAD
+        event.save(update_fields=["status", "attempts", "last_error", "processed_at"])
+    if failure is not None and event.status == OutboxEvent.Status.PENDING:
+        raise HandlerFailed(failure, attempts=event.attempts)
+    return event.status
+
+
+class HandlerFailed(Exception):
+    def __init__(self, message: str, *, attempts: int):
+        super().__init__(message)
+        self.attempts = attempts
+
+
+def events_sweep(now: datetime | None = None, limit: int = 500) -> int:
+    """Re-send pending events that the relay missed or whose delivery was lost."""
+    now = now or timezone.now()
+    stale = OutboxEvent.objects.filter(
+        status=OutboxEvent.Status.PENDING, created_at__lt=now - SWEEP_GRACE
+    ).filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - RESEND_AFTER))
+    ids = list(stale.order_by("created_at").values_list("id", flat=True)[:limit])
+    OutboxEvent.objects.filter(id__in=ids).update(sent_at=None)
+    return sum(event_relay(event_id) for event_id in ids)
+
+
+def events_replay(*, dead: bool = False, since: datetime | None = None, redo: bool = False) -> int:
+    """Send events again (operators): pending ones, dead ones with `dead`, and with `redo` also
+    events already handled, clearing their marks so every handler applies them again."""
+    statuses = [OutboxEvent.Status.PENDING]
+    if dead:
+        statuses.append(OutboxEvent.Status.DEAD)
+    if redo:
+        statuses.append(OutboxEvent.Status.DONE)
+    events = OutboxEvent.objects.filter(status__in=statuses)
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    ids = list(events.order_by("created_at").values_list("id", flat=True))
+    with transaction.atomic():
+        if redo:
+            HandledEvent.objects.filter(event_id__in=ids).delete()
+        OutboxEvent.objects.filter(id__in=ids).update(
+            status=OutboxEvent.Status.PENDING, attempts=0, last_error="", sent_at=None
+        )
+    return sum(event_relay(event_id) for event_id in ids)

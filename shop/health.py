@@ -1,0 +1,67 @@
+"""Liveness, readiness (PostgreSQL, Redis, broker) and the one-line service checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def check_redis() -> None:
+    from shop.redis import redis_client
+
+    redis_client().ping()
+
+
+def check_broker() -> None:
+    from kombu import Connection
+
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+# name, the variable that configures it, the check
+SERVICES: list[tuple[str, str, Callable[[], None]]] = [
+    ("postgresql", "DATABASE_URL", check_database),
+    ("redis", "REDIS_URL", check_redis),
+    ("broker", "CELERY_BROKER_URL", check_broker),
+]
+
+
+def failing_services() -> dict[str, str]:
+    failures = {}
+    for name, _variable, check in SERVICES:
+        try:
+            check()
+        except Exception as exc:
+            failures[name] = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
+    return failures
+
+
+@require_GET
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def ready(request):
+    failures = failing_services()
+    if failures:
+        body = {
+            "status": "unavailable",
+            "error": {
+                "code": "service_unavailable",
+                "message": "Not ready: " + ", ".join(sorted(failures)) + " unreachable.",
+                "details": failures,
+            },
+        }
+        return JsonResponse(body, status=503)
+    return JsonResponse({"status": "ok", "checks": {name: "ok" for name, _, _ in SERVICES}})
