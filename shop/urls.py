@@ -10,6 +10,9 @@ from shop.api.exceptions import not_found_view
 
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
+    path("", include("apps.catalog.api.urls")),
+    path("", include("apps.inventory.api.urls")),
+    path("", include("apps.cart.api.urls")),
 ]
 
 urlpatterns = [
