@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from celery.exceptions import Retry
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +17,9 @@ from shop.events.registry import handlers_for
 logger = logging.getLogger("shop.events")
 
 MAX_ATTEMPTS = 8
+# One quick reconnect (a stale pooled connection after a broker restart), then give up: a
+# request must not hang on a dead broker, and the sweep sends the event later.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 # The relay normally sends within milliseconds of commit; the sweep leaves younger events to it.
 SWEEP_GRACE = timedelta(seconds=10)
 # A sent event still pending after this long is assumed lost (worker killed, message dropped).
@@ -33,7 +37,11 @@ def event_relay(event_id: UUID) -> bool:
     from shop.events.tasks import event_dispatch_task
 
     try:
-        event_dispatch_task.apply_async(args=[str(event_id)], retry=False)
+        event_dispatch_task.apply_async(
+            args=[str(event_id)], retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except Retry:
+        pass  # run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) and a handler failed: delivered
     except Exception as exc:  # the broker is down or unreachable: leave it for the sweep
         logger.warning("event %s not sent, the sweep will retry: %s", event_id, exc)
         return False
