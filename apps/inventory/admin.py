@@ -1,0 +1,144 @@
+"""Inventory admin. Quantities change only through services (so the ledger stays whole):
+levels, reservations and movements are read-only here; receive or write off stock with the
+staff API (`inventory/adjust`) or the action below."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import render
+
+from apps.inventory import services
+from apps.inventory.models import LowStockAlert, Reservation, StockLevel, StockMovement, Warehouse
+from shop.errors import DomainError
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "priority", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    ordering = ["priority", "code"]
+
+
+class AdjustForm(forms.Form):
+    delta = forms.IntegerField(help_text="Units to add (receipt) or remove (negative).")
+    reason = forms.CharField(max_length=255, required=False)
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(admin.ModelAdmin):
+    list_display = [
+        "variant_id",
+        "warehouse",
+        "quantity",
+        "reserved",
+        "available",
+        "low_stock_threshold",
+        "updated_at",
+    ]
+    list_select_related = ["warehouse"]
+    list_filter = ["warehouse"]
+    search_fields = ["=variant_id"]
+    show_full_result_count = False
+    readonly_fields = ["variant_id", "warehouse", "quantity", "reserved", "low_stock_armed"]
+    fields = [*readonly_fields, "low_stock_threshold"]
+    actions = ["adjust"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Adjust the quantity of the selected levels")
+    def adjust(self, request, queryset):
+        form = AdjustForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = 0
+            for level in queryset.order_by("pk"):
+                try:
+                    services.stock_adjust(
+                        variant_id=level.variant_id,
+                        warehouse_id=level.warehouse_id,
+                        delta=form.cleaned_data["delta"],
+                        reason=form.cleaned_data["reason"] or f"admin: {request.user}",
+                    )
+                    done += 1
+                except DomainError as error:
+                    self.message_user(request, f"{level}: {error.message}", messages.ERROR)
+            self.message_user(request, f"{done} level(s) adjusted.", messages.INFO)
+            return None
+        return render(
+            request,
+            "admin/inventory/adjust.html",
+            {**self.admin_site.each_context(request), "form": form, "levels": queryset},
+        )
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    list_display = ["order_id", "variant_id", "warehouse", "quantity", "status", "expires_at"]
+    list_select_related = ["warehouse"]
+    list_filter = ["status", "warehouse"]
+    search_fields = ["=order_id", "=variant_id"]
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "variant_id",
+        "warehouse",
+        "quantity_delta",
+        "reserved_delta",
+        "order_id",
+        "reason",
+    ]
+    list_select_related = ["warehouse"]
+    list_filter = ["kind", "warehouse"]
+    search_fields = ["=variant_id", "=order_id"]
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "variant_id", "warehouse", "available", "threshold", "emailed_at"]
+    list_select_related = ["warehouse"]
+    list_filter = ["warehouse"]
+    search_fields = ["=variant_id"]
+    show_full_result_count = False
+    readonly_fields = [
+        "stock_level",
+        "variant_id",
+        "warehouse",
+        "available",
+        "threshold",
+        "created_at",
+        "emailed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

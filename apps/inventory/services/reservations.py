@@ -1,0 +1,360 @@
+"""Reservations: hold stock for an order until payment confirms it, or release it."""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.inventory.exceptions import (
+    InsufficientStock,
+    InvalidInput,
+    ReservationNotFound,
+    ReservationReleased,
+)
+from apps.inventory.models import Reservation, StockLevel, StockMovement
+from apps.inventory.services.info import ReservationInfo
+from apps.inventory.services.stock_events import low_stock_check, stock_changed_publish
+from apps.inventory.signals import reservation_expired
+
+Kind = StockMovement.Kind
+Status = Reservation.Status
+EXPIRE_BATCH = 500
+
+
+def reservation_info(reservation: Reservation) -> ReservationInfo:
+    return ReservationInfo(
+        id=reservation.id,
+        order_id=reservation.order_id,
+        variant_id=reservation.variant_id,
+        warehouse_id=reservation.warehouse_id,
+        quantity=reservation.quantity,
+        status=reservation.status,
+        expires_at=reservation.expires_at,
+    )
+
+
+def _uuid(value, field: str) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidInput(details={field: ["Must be a valid UUID."]})
+
+
+def _merge_lines(lines: Sequence[tuple[UUID, int]]) -> dict[UUID, int]:
+    """{variant_id: quantity} in first-seen order; a variant named twice is summed."""
+    if not lines:
+        raise InvalidInput(details={"lines": ["At least one line is required."]})
+    merged: dict[UUID, int] = {}
+    for position, line in enumerate(lines):
+        try:
+            variant_id, quantity = line
+        except (TypeError, ValueError):
+            raise InvalidInput(details={"lines": [f"Line {position}: (variant_id, quantity)."]})
+        variant_id = _uuid(variant_id, "variant_id")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+            raise InvalidInput(
+                details={"quantity": [f"Line {position}: must be a positive integer."]}
+            )
+        merged[variant_id] = merged.get(variant_id, 0) + quantity
+    return merged
+
+
+def _lock_levels(pairs_or_variants, *, active_only: bool = False) -> list[StockLevel]:
+    """SELECT … FOR UPDATE the levels in primary-key order: every multi-row lock in inventory
+    takes rows in this one order, so concurrent transactions cannot deadlock on them."""
+    levels = StockLevel.objects.select_for_update(of=("self",)).select_related("warehouse")
+    levels = levels.filter(variant_id__in=pairs_or_variants)
+    if active_only:
+        levels = levels.filter(warehouse__active=True)
+    return list(levels.order_by("pk"))
+
+
+def _finish(levels: list[StockLevel], movements: list[StockMovement], at: datetime) -> None:
+    StockLevel.objects.bulk_update(levels, ["quantity", "reserved", "updated_at"])
+    StockMovement.objects.bulk_create(movements)
+    low_stock_check(levels)
+    stock_changed_publish({level.variant_id for level in levels}, at=at)
+
+
+def reservation_create(
+    *,
+    order_id: UUID,
+    lines: Sequence[tuple[UUID, int]],
+    ttl_seconds: int | None = None,
+) -> list[ReservationInfo]:
+    """Reserve every line for `order_id` until now + ttl (default RESERVATION_TTL_SECONDS).
+
+    All or nothing, in one transaction that joins the caller's: the stock rows of every line
+    are locked in primary-key order, each line is allocated over ACTIVE warehouses by
+    priority and split when one warehouse lacks enough. Raises InsufficientStock listing
+    every short variant `{variant_id, requested, available}` and changes nothing; InvalidInput
+    for malformed lines. Idempotent per order: when the order already has pending
+    reservations they are returned and nothing new is reserved.
+    """
+    order_id = _uuid(order_id, "order_id")
+    wanted = _merge_lines(lines)
+    ttl = settings.RESERVATION_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
+        raise InvalidInput(details={"ttl_seconds": ["Must be a positive integer."]})
+
+    with transaction.atomic():
+        levels = _lock_levels(list(wanted), active_only=True)
+        # Checked after the locks: a concurrent call for the same order has committed by now.
+        existing = list(Reservation.objects.filter(order_id=order_id, status=Status.PENDING))
+        if existing:
+            return [reservation_info(r) for r in existing]
+
+        by_variant: dict[UUID, list[StockLevel]] = defaultdict(list)
+        for level in levels:
+            by_variant[level.variant_id].append(level)
+        short = []
+        for variant_id, requested in wanted.items():
+            available = sum(max(level.available, 0) for level in by_variant[variant_id])
+            if available < requested:
+                short.append(
+                    {"variant_id": str(variant_id), "requested": requested, "available": available}
+                )
+        if short:
+            raise InsufficientStock(
+                "Not enough stock for " + ", ".join(item["variant_id"] for item in short) + ".",
+                details={"items": short},
+            )
+
+        now = timezone.now()
+        expires_at = now + timedelta(seconds=ttl)
+        reservations, movements, touched = [], [], []
+        for variant_id, requested in wanted.items():
+            remaining = requested
+            candidates = sorted(
+                by_variant[variant_id], key=lambda lv: (lv.warehouse.priority, lv.warehouse.code)
+            )
+            for level in candidates:
+                take = min(level.available, remaining)
+                if take <= 0:
+                    continue
+                level.reserved += take
+                level.updated_at = now
+                remaining -= take
+                touched.append(level)
+                reservations.append(
+                    Reservation(
+                        order_id=order_id,
+                        variant_id=variant_id,
+                        warehouse_id=level.warehouse_id,
+                        quantity=take,
+                        expires_at=expires_at,
+                    )
+                )
+                movements.append(
+                    StockMovement(
+                        variant_id=variant_id,
+                        warehouse_id=level.warehouse_id,
+                        kind=Kind.RESERVATION,
+                        reserved_delta=take,
+                        order_id=order_id,
+                    )
+                )
+                if remaining == 0:
+                    break
+        Reservation.objects.bulk_create(reservations)
+        _finish(touched, movements, now)
+    return [reservation_info(r) for r in reservations]
+
+
+def _lock_reservations(order_id: UUID, *statuses: str) -> list[Reservation]:
+    return list(
+        Reservation.objects.select_for_update()
+        .filter(order_id=order_id, status__in=statuses)
+        .order_by("pk")
+    )
+
+
+def _settle(reservations: list[Reservation], *, kind: str, reason: str = "") -> None:
+    """Confirm or release locked pending reservations: update their levels, write the ledger."""
+    if not reservations:
+        return
+    pairs = {(r.variant_id, r.warehouse_id) for r in reservations}
+    levels = {
+        (level.variant_id, level.warehouse_id): level
+        for level in _lock_levels({variant for variant, _ in pairs})
+        if (level.variant_id, level.warehouse_id) in pairs
+    }
+    now = timezone.now()
+    movements = []
+    for reservation in reservations:
+        level = levels[(reservation.variant_id, reservation.warehouse_id)]
+        level.reserved -= reservation.quantity
+        quantity_delta = -reservation.quantity if kind == Kind.CONFIRMATION else 0
+        level.quantity += quantity_delta
+        level.updated_at = now
+        reservation.status = Status.CONFIRMED if kind == Kind.CONFIRMATION else Status.RELEASED
+        reservation.updated_at = now
+        movements.append(
+            StockMovement(
+                variant_id=reservation.variant_id,
+                warehouse_id=reservation.warehouse_id,
+                kind=kind,
+                quantity_delta=quantity_delta,
+                reserved_delta=-reservation.quantity,
+                reason=reason[:255],
+                order_id=reservation.order_id,
+            )
+        )
+    Reservation.objects.bulk_update(reservations, ["status", "updated_at"])
+    _finish(list(levels.values()), movements, now)
+
+
+def reservation_confirm(*, order_id: UUID) -> list[ReservationInfo]:
+    """Payment succeeded: the order's pending reservations become sales (quantity and
+    reserved both drop by the reserved units; `confirmation` movements), even when past
+    `expires_at` but not yet released. Idempotent: an already confirmed order returns its
+    confirmed reservations. Raises ReservationReleased (409) when its reservations were
+    released before, ReservationNotFound (404) when the order never reserved anything.
+    """
+    order_id = _uuid(order_id, "order_id")
+    with transaction.atomic():
+        pending = _lock_reservations(order_id, Status.PENDING)
+        if pending:
+            _settle(pending, kind=Kind.CONFIRMATION)
+            return [reservation_info(r) for r in pending]
+        statuses = set(
+            Reservation.objects.filter(order_id=order_id).values_list("status", flat=True)
+        )
+        if Status.CONFIRMED in statuses:
+            confirmed = Reservation.objects.filter(order_id=order_id, status=Status.CONFIRMED)
+            return [reservation_info(r) for r in confirmed.order_by("pk")]
+        if statuses:
+            raise ReservationReleased(details={"order_id": str(order_id)})
+        raise ReservationNotFound(details={"order_id": str(order_id)})
+
+
+def reservation_release(*, order_id: UUID, reason: str = "") -> list[ReservationInfo]:
+    """Release the order's pending reservations (cancelled or failed checkout): reserved
+    drops, `release` movements. Idempotent: returns what it released, [] when nothing was
+    pending. Confirmed reservations are untouched (use stock_restock for those)."""
+    order_id = _uuid(order_id, "order_id")
+    with transaction.atomic():
+        pending = _lock_reservations(order_id, Status.PENDING)
+        _settle(pending, kind=Kind.RELEASE, reason=reason or "released")
+    return [reservation_info(r) for r in pending]
+
+
+def stock_restock(
+    *, order_id: UUID, lines: Sequence[tuple[UUID, int]] | None = None, reason: str = ""
+) -> list[tuple[UUID, UUID, int]]:
+    """Put confirmed (sold) units of an order back into stock: returns and cancellations
+    after payment. Each unit goes back to the warehouse it was taken from (`return`
+    movements). `lines` = [(variant_id, quantity)], or None for everything not yet returned.
+
+    Returns [(variant_id, warehouse_id, quantity)] restocked. Raises InvalidInput (field
+    `lines`) when a line asks for more than was confirmed and not yet returned; nothing is
+    written then.
+    """
+    order_id = _uuid(order_id, "order_id")
+    with transaction.atomic():
+        # Locking the order's confirmed reservations serializes restocks of one order.
+        confirmed = _lock_reservations(order_id, Status.CONFIRMED)
+        returned = defaultdict(int)
+        for row in (
+            StockMovement.objects.filter(order_id=order_id, kind=Kind.RETURN)
+            .order_by()
+            .values("variant_id", "warehouse_id")
+            .annotate(total=Sum("quantity_delta"))
+        ):
+            returned[(row["variant_id"], row["warehouse_id"])] = row["total"]
+        returnable: dict[UUID, list[list]] = defaultdict(list)
+        sold = defaultdict(int)
+        for reservation in confirmed:
+            sold[(reservation.variant_id, reservation.warehouse_id)] += reservation.quantity
+        for (variant_id, warehouse_id), quantity in sold.items():
+            left = quantity - returned[(variant_id, warehouse_id)]
+            if left > 0:
+                returnable[variant_id].append([warehouse_id, left])
+
+        if lines is None:
+            wanted = {v: sum(left for _, left in slots) for v, slots in returnable.items()}
+        else:
+            wanted = _merge_lines(lines)
+        too_many = [
+            {
+                "variant_id": str(variant_id),
+                "requested": quantity,
+                "returnable": sum(left for _, left in returnable.get(variant_id, [])),
+            }
+            for variant_id, quantity in wanted.items()
+            if quantity > sum(left for _, left in returnable.get(variant_id, []))
+        ]
+        if too_many:
+            raise InvalidInput(
+                "More units than were sold and not yet returned.",
+                details={"lines": too_many},
+            )
+
+        plan: list[tuple[UUID, UUID, int]] = []
+        for variant_id, quantity in wanted.items():
+            for warehouse_id, left in returnable[variant_id]:
+                take = min(left, quantity)
+                if take:
+                    plan.append((variant_id, warehouse_id, take))
+                    quantity -= take
+        if not plan:
+            return []
+        pairs = {(variant_id, warehouse_id) for variant_id, warehouse_id, _ in plan}
+        levels = {
+            (level.variant_id, level.warehouse_id): level
+            for level in _lock_levels({variant_id for variant_id, _ in pairs})
+            if (level.variant_id, level.warehouse_id) in pairs
+        }
+        now = timezone.now()
+        movements = []
+        for variant_id, warehouse_id, quantity in plan:
+            level = levels[(variant_id, warehouse_id)]
+            level.quantity += quantity
+            level.updated_at = now
+            movements.append(
+                StockMovement(
+                    variant_id=variant_id,
+                    warehouse_id=warehouse_id,
+                    kind=Kind.RETURN,
+                    quantity_delta=quantity,
+                    reason=(reason or "returned")[:255],
+                    order_id=order_id,
+                )
+            )
+        _finish(list(levels.values()), movements, now)
+    return plan
+
+
+def reservations_expire(*, now: datetime | None = None) -> int:
+    """Release pending reservations whose `expires_at` has passed (`release` movements).
+
+    Rows another runner holds are skipped (FOR UPDATE SKIP LOCKED), so concurrent runners
+    never block or double-release. After each batch commits, `reservation_expired` is sent
+    once per affected order (`order_id=`). Returns the number of reservations released.
+    """
+    now = now or timezone.now()
+    released = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Reservation.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.PENDING, expires_at__lte=now)
+                .order_by("pk")[:EXPIRE_BATCH]
+            )
+            _settle(batch, kind=Kind.RELEASE, reason="expired")
+            for order_id in sorted({r.order_id for r in batch}, key=str):
+                transaction.on_commit(
+                    functools.partial(reservation_expired.send, sender=None, order_id=order_id),
+                    robust=True,
+                )
+        released += len(batch)
+        if len(batch) < EXPIRE_BATCH:
+            return released
