@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 
 class UserManager(BaseUserManager):
@@ -75,3 +76,76 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class Address(models.Model):
+    """An entry of a user's address book; at most one default per (user, type)."""
+
+    class Type(models.TextChoices):
+        SHIPPING = "shipping", "Shipping"
+        BILLING = "billing", "Billing"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.SHIPPING)
+    is_default = models.BooleanField(default=False)
+    full_name = models.CharField(max_length=200)
+    address_line1 = models.CharField(max_length=255)
+    address_line2 = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=100, blank=True)
+    # Some countries have no postal codes, so it may be blank.
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    phone = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name_plural = "addresses"
+        indexes = [models.Index(fields=["user", "-created_at"], name="address_user_created_idx")]
+        constraints = [
+            # The last line of defence behind address_create/address_update, which unset the
+            # previous default in the same transaction.
+            models.UniqueConstraint(
+                fields=["user", "type"],
+                condition=models.Q(is_default=True),
+                name="address_one_default_per_user_type",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(type__in=["shipping", "billing"]),
+                name="address_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.address_line1}, {self.city} ({self.country})"
+
+
+class AccountToken(models.Model):
+    """A single-use token sent by email (email verification, password reset).
+
+    Only the SHA-256 of the token is stored: a database leak yields no usable links. The
+    expiry is checked against the purpose's max-age setting at use time, so shortening the
+    setting also shortens tokens already sent.
+    """
+
+    class Purpose(models.TextChoices):
+        EMAIL_VERIFICATION = "email_verification", "Email verification"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The address the token was sent to: a verification token is void once the email changes.
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"], name="accounttoken_user_purpose_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} for {self.email}"
