@@ -1,4 +1,4 @@
-"""The catalog's public interface: what other apps, the API, the admin and commands call."""
+"""Variant lookups for other apps (cart, inventory, orders, promotions)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,186 @@
+"""Catalog endpoints: parse, call one service, render. Reads are public (active products
+only), writes are staff-only; reviews need a signed-in user."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+
+from apps.catalog import services
+from apps.catalog.api import serializers as s
+
+
+def _is_staff(request) -> bool:
+    return bool(request.user and request.user.is_staff)
+
+
+class _ProductListMixin:
+    def _render_list(self, request, **fixed):
+        query = s.ProductListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = {**query.validated_data, **fixed}
+        products = services.products_filter(
+            include_hidden=_is_staff(request),
+            category_id=params.get("category"),
+            brand_id=params.get("brand"),
+            min_price=params.get("min_price"),
+            max_price=params.get("max_price"),
+            in_stock=params.get("in_stock"),
+            status=params.get("status"),
+            ordering=params.get("ordering"),
+        )
+        page = self.paginate_queryset(products)
+        return self.get_paginated_response(s.ProductListItemSerializer(page, many=True).data)
+
+
+class ProductListCreateView(_ProductListMixin, GenericAPIView):
+    serializer_class = s.ProductListItemSerializer
+
+    def get_permissions(self):
+        return [IsAdminUser()] if self.request.method == "POST" else [AllowAny()]
+
+    @extend_schema(parameters=[s.ProductListQuerySerializer])
+    def get(self, request):
+        return self._render_list(request)
+
+    @extend_schema(request=s.ProductWriteSerializer, responses={201: s.ProductDetailSerializer})
+    def post(self, request):
+        data = s.ProductWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = services.product_create(**data.validated_data)
+        detail = services.product_detail_get(product_id=product.id, include_hidden=True)
+        return Response(detail, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailView(GenericAPIView):
+    serializer_class = s.ProductDetailSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+
+    @extend_schema(responses=s.ProductDetailSerializer)
+    def get(self, request, product_id):
+        detail = services.product_detail_get(
+            product_id=product_id, include_hidden=_is_staff(request)
+        )
+        return Response(detail)
+
+    def _update(self, request, product_id, *, partial: bool):
+        data = s.ProductWriteSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        services.product_update(product_id=product_id, **data.validated_data)
+        return Response(services.product_detail_get(product_id=product_id, include_hidden=True))
+
+    @extend_schema(request=s.ProductWriteSerializer, responses=s.ProductDetailSerializer)
+    def put(self, request, product_id):
+        return self._update(request, product_id, partial=False)
+
+    @extend_schema(request=s.ProductWriteSerializer, responses=s.ProductDetailSerializer)
+    def patch(self, request, product_id):
+        return self._update(request, product_id, partial=True)
+
+    @extend_schema(responses={204: OpenApiResponse(description="Archived.")})
+    def delete(self, request, product_id):
+        services.product_archive(product_id=product_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryListCreateView(GenericAPIView):
+    serializer_class = s.CategorySerializer
+    pagination_class = None  # the tree is not paginated (API.md, Lists)
+
+    def get_permissions(self):
+        return [IsAdminUser()] if self.request.method == "POST" else [AllowAny()]
+
+    @extend_schema(responses=s.CategoryNodeSerializer(many=True))
+    def get(self, request):
+        return Response(services.category_tree())
+
+    @extend_schema(request=s.CategoryWriteSerializer, responses={201: s.CategorySerializer})
+    def post(self, request):
+        data = s.CategoryWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = services.category_create(**data.validated_data)
+        return Response(s.CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryDetailView(GenericAPIView):
+    serializer_class = s.CategorySerializer
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=s.CategoryWriteSerializer, responses=s.CategorySerializer)
+    def patch(self, request, category_id):
+        data = s.CategoryWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        category = services.category_update(category_id=category_id, **data.validated_data)
+        return Response(s.CategorySerializer(category).data)
+
+    @extend_schema(responses={204: OpenApiResponse(description="Deleted.")})
+    def delete(self, request, category_id):
+        services.category_delete(category_id=category_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryProductListView(_ProductListMixin, GenericAPIView):
+    serializer_class = s.ProductListItemSerializer
+
+    @extend_schema(parameters=[s.ProductListQuerySerializer])
+    def get(self, request, category_id):
+        services.category_get(category_id=category_id)  # 404 for an unknown category
+        return self._render_list(request, category=category_id)
+
+
+class BrandListCreateView(GenericAPIView):
+    serializer_class = s.BrandSerializer
+
+    def get_permissions(self):
+        return [IsAdminUser()] if self.request.method == "POST" else [AllowAny()]
+
+    def get(self, request):
+        page = self.paginate_queryset(services.brands_list())
+        return self.get_paginated_response(s.BrandSerializer(page, many=True).data)
+
+    @extend_schema(request=s.BrandWriteSerializer, responses={201: s.BrandSerializer})
+    def post(self, request):
+        data = s.BrandWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        brand = services.brand_create(**data.validated_data)
+        return Response(s.BrandSerializer(brand).data, status=status.HTTP_201_CREATED)
+
+
+class ProductReviewListCreateView(GenericAPIView):
+    serializer_class = s.ReviewSerializer
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
+
+    def get(self, request, product_id):
+        reviews = services.reviews_list(product_id=product_id, include_hidden=_is_staff(request))
+        page = self.paginate_queryset(reviews)
+        return self.get_paginated_response(s.ReviewSerializer(page, many=True).data)
+
+    @extend_schema(request=s.ReviewWriteSerializer, responses={201: s.ReviewSerializer})
+    def post(self, request, product_id):
+        data = s.ReviewWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = request.user
+        review = services.review_create(
+            product_id=product_id,
+            user_id=user.pk,
+            author_name=_author_name(user),
+            include_hidden=_is_staff(request),
+            **data.validated_data,
+        )
+        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+def _author_name(user) -> str:
+    # A display snapshot; never the full email address of a customer.
+    first = (getattr(user, "first_name", "") or "").strip()
+    last = (getattr(user, "last_name", "") or "").strip()
+    if first:
+        return f"{first} {last[:1]}.".strip() if last else first
+    return (getattr(user, "email", "") or "").split("@")[0]

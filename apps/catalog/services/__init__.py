@@ -1,0 +1,67 @@
+"""The catalog's public interface: what other apps, the API, the admin and commands call.
+
+Import from here only (`from apps.catalog.services import variants_get`); the modules of this
+package are its private layout.
+"""
+
+from apps.catalog.services.brands import brand_create, brands_list
+from apps.catalog.services.categories import (
+    category_create,
+    category_delete,
+    category_get,
+    category_tree,
+    category_update,
+)
+from apps.catalog.services.demo_seed import DemoSeedSummary, catalog_demo_seed
+from apps.catalog.services.detail import (
+    product_cache_invalidate,
+    product_cache_invalidate_on_commit,
+    product_detail_get,
+)
+from apps.catalog.services.lookup import VariantInfo, variants_get
+from apps.catalog.services.products import (
+    UNSET,
+    catalog_has_products,
+    product_archive,
+    product_create,
+    product_prices_refresh,
+    product_saved_elsewhere,
+    product_slug_for,
+    product_update,
+    products_filter,
+    products_status_set,
+)
+from apps.catalog.services.reviews import review_create, review_delete, reviews_list
+from apps.catalog.services.stock import products_in_stock_refresh, variant_stock_apply
+
+__all__ = [
+    "UNSET",
+    "DemoSeedSummary",
+    "VariantInfo",
+    "brand_create",
+    "brands_list",
+    "catalog_demo_seed",
+    "catalog_has_products",
+    "category_create",
+    "category_delete",
+    "category_get",
+    "category_tree",
+    "category_update",
+    "product_archive",
+    "product_cache_invalidate",
+    "product_cache_invalidate_on_commit",
+    "product_create",
+    "product_detail_get",
+    "product_prices_refresh",
+    "product_saved_elsewhere",
+    "product_slug_for",
+    "product_update",
+    "products_filter",
+    "products_in_stock_refresh",
+    "products_status_set",
+    "review_create",
+    "review_delete",
+    "reviews_list",
+    "variant_stock_apply",
+    "variants_get",
+]

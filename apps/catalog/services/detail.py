@@ -1,0 +1,156 @@
+"""The product detail as clients see it, read through the Redis cache.
+
+The cached value is the rendered dict itself, so a hit costs one cache round trip and no
+database query; visibility (active vs draft/archived) is decided from the dict's `status`.
+Every change to what the dict shows invalidates it on commit (`product_cache_invalidate_on_commit`).
+The cache is an optimisation only: when Redis is down reads go to the database and writes
+carry on, they never fail because of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Prefetch
+
+from apps.catalog.exceptions import ProductNotFound
+from apps.catalog.models import Product, ProductAttribute, ProductImage, Variant
+
+logger = logging.getLogger("apps.catalog")
+
+# Bump the version when the dict's shape changes, so old entries are never served.
+_KEY = "catalog:product:v1:{}"
+
+
+def money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def iso(value) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def image_url(name: str | None) -> str | None:
+    return default_storage.url(name) if name else None
+
+
+def _detail_queryset():
+    return Product.objects.select_related("brand", "category").prefetch_related(
+        Prefetch("attribute_values", queryset=ProductAttribute.objects.order_by("name")),
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        Prefetch("variants", queryset=Variant.objects.order_by("position", "sku")),
+    )
+
+
+def product_detail_build(product: Product) -> dict[str, Any]:
+    """Render a product (loaded with `_detail_queryset`) as the API.md detail dict."""
+    brand = product.brand
+    category = product.category
+    return {
+        "id": str(product.id),
+        "sku": product.sku,
+        "slug": product.slug,
+        "name": product.name,
+        "description": product.description,
+        "brand": {"id": str(brand.id), "name": brand.name} if brand else None,
+        "category": {"id": str(category.id), "name": category.name, "path": category.path},
+        "base_price": money(product.base_price),
+        "price": money(product.price),
+        "in_stock": product.in_stock,
+        "status": product.status,
+        "rating": money(product.rating),
+        "num_reviews": product.num_reviews,
+        "attributes": {a.name: a.value for a in product.attribute_values.all()},
+        "images": [
+            {
+                "id": str(image.id),
+                "url": image_url(image.image.name),
+                "alt_text": image.alt_text,
+                "position": image.position,
+            }
+            for image in product.images.all()
+        ],
+        "variants": [
+            {
+                "id": str(variant.id),
+                "sku": variant.sku,
+                "attributes": variant.attributes,
+                "price_adjustment": money(variant.price_adjustment),
+                "price": money(variant.price),
+                "in_stock": variant.in_stock,
+                "available": variant.available,
+            }
+            for variant in product.variants.all()
+        ],
+        "created_at": iso(product.created_at),
+        "updated_at": iso(product.updated_at),
+    }
+
+
+def _cache_get(key: str) -> dict[str, Any] | None:
+    try:
+        return cache.get(key)
+    except Exception as exc:  # Redis down or misconfigured: serve from the database
+        logger.warning("product cache read failed: %s", exc)
+        return None
+
+
+def _cache_set(key: str, value: dict[str, Any]) -> None:
+    try:
+        cache.set(key, value, timeout=settings.PRODUCT_CACHE_SECONDS)
+    except Exception as exc:
+        logger.warning("product cache write failed: %s", exc)
+
+
+def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) -> dict[str, Any]:
+    """The API detail dict of a product, from the cache when it is there.
+
+    Draft and archived products exist only for callers with `include_hidden` (staff);
+    everyone else gets `ProductNotFound`, as for an unknown id.
+    """
+    # Normalised, so every spelling of an id shares the entry that invalidation drops.
+    key = _KEY.format(UUID(str(product_id)))
+    detail = _cache_get(key)
+    if detail is None:
+        product = _detail_queryset().filter(id=product_id).first()
+        if product is None:
+            raise ProductNotFound()
+        detail = product_detail_build(product)
+        _cache_set(key, detail)
+    if not include_hidden and detail["status"] != Product.Status.ACTIVE:
+        raise ProductNotFound()
+    return detail
+
+
+def product_cache_invalidate(product_ids: Iterable[UUID | str]) -> None:
+    """Drop the cached details now (prefer the on-commit variant inside a transaction)."""
+    keys = [_KEY.format(UUID(str(product_id))) for product_id in product_ids]
+    for start in range(0, len(keys), 1000):
+        try:
+            cache.delete_many(keys[start : start + 1000])
+        except Exception as exc:
+            # Entries expire after PRODUCT_CACHE_SECONDS anyway; a write must not fail here.
+            logger.warning("product cache invalidation failed: %s", exc)
+
+
+def product_cache_invalidate_on_commit(product_ids: Iterable[UUID | str]) -> None:
+    """Drop the cached details once the current transaction commits (now if there is none).
+
+    After commit, so a concurrent reader cannot re-cache the old rows between our delete
+    and our commit.
+    """
+    ids = tuple(str(product_id) for product_id in product_ids)
+    if ids:
+        transaction.on_commit(functools.partial(product_cache_invalidate, ids), robust=True)

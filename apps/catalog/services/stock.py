@@ -1,0 +1,68 @@
+"""The catalog's copy of availability, fed by inventory's `stock.changed` events."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from apps.catalog.models import Product, Variant
+from apps.catalog.services.detail import product_cache_invalidate_on_commit
+from shop import events
+
+logger = logging.getLogger("apps.catalog")
+
+
+def _aware(at: datetime | str) -> datetime:
+    value = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def variant_stock_apply(*, variant_id: UUID | str, available: int, at: datetime | str) -> bool:
+    """Record that `available` units of a variant could be sold as of `at`.
+
+    Applied only when `at` is newer than what the variant has, so late or repeated events
+    change nothing (idempotent, order-independent). Recomputes the product's `in_stock`,
+    publishes `product.updated` when that flag flips (search shows it) and drops the cached
+    detail on commit. Returns whether the event was applied; an unknown variant is ignored.
+    """
+    at = _aware(at)
+    available = int(available)
+    product_id = Variant.objects.filter(id=variant_id).values_list("product_id", flat=True).first()
+    if product_id is None:
+        logger.info("stock.changed for unknown variant %s ignored", variant_id)
+        return False
+    with transaction.atomic():
+        # Product row first, then the variant: the same order as product writes.
+        product = Product.objects.select_for_update().filter(id=product_id).first()
+        variant = Variant.objects.select_for_update().filter(id=variant_id).first()
+        if product is None or variant is None:
+            return False
+        if variant.stock_updated_at is not None and at <= variant.stock_updated_at:
+            return False
+        Variant.objects.filter(id=variant.id).update(
+            available=available, in_stock=available > 0, stock_updated_at=at
+        )
+        in_stock = Variant.objects.filter(product_id=product_id, in_stock=True).exists()
+        if in_stock != product.in_stock:
+            Product.objects.filter(id=product_id).update(in_stock=in_stock)
+            events.publish("product.updated", {"id": str(product_id)})
+        product_cache_invalidate_on_commit([product_id])
+    return True
+
+
+def products_in_stock_refresh() -> int:
+    """Recompute every product's `in_stock` from its variants (after bulk stock loads)."""
+    stale = Product.objects.exclude(
+        in_stock=Exists(Variant.objects.filter(product_id=OuterRef("pk"), in_stock=True))
+    )
+    with transaction.atomic():
+        ids = list(stale.values_list("id", flat=True))
+        Product.objects.filter(id__in=ids).update(
+            in_stock=Exists(Variant.objects.filter(product_id=OuterRef("pk"), in_stock=True))
+        )
+        product_cache_invalidate_on_commit(ids)
+    return len(ids)
