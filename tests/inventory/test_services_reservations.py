@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.inventory import services
+from apps.inventory.exceptions import (
+    InsufficientStock,
+    InvalidInput,
+    ReservationNotFound,
+    ReservationReleased,
+)
+from apps.inventory.models import Reservation, StockLevel, StockMovement
+from apps.inventory.signals import reservation_expired
+from shop.events.models import OutboxEvent
+from tests.catalog.factories import VariantFactory
+from tests.inventory.factories import WarehouseFactory
+
+
+def receive(variant, warehouse, quantity):
+    services.stock_adjust(
+        variant_id=variant.id, warehouse_id=warehouse.id, delta=quantity, reason="", kind="receipt"
+    )
+
+
+def level(variant, warehouse):
+    row = StockLevel.objects.get(variant_id=variant.id, warehouse=warehouse)
+    return row.quantity, row.reserved
+
+
+def test_reserve_splits_a_line_across_warehouses_by_priority(variant, warehouse, east):
+    receive(variant, east, 10)
+    receive(variant, warehouse, 3)
+    closed = WarehouseFactory(code="SHUT", priority=1, active=False)
+    receive(variant, closed, 50)
+    order_id = uuid.uuid4()
+    result = services.reservation_create(order_id=order_id, lines=[(variant.id, 5)])
+    assert [(r.warehouse_id, r.quantity, r.status) for r in result] == [
+        (warehouse.id, 3, "pending"),
+        (east.id, 2, "pending"),
+    ]
+    assert level(variant, warehouse) == (3, 3)
+    assert level(variant, east) == (10, 2)
+    assert level(variant, closed) == (50, 0)
+    assert services.availability([variant.id]) == {variant.id: 8}
+    movements = StockMovement.objects.filter(kind="reservation", order_id=order_id)
+    assert sorted(m.reserved_delta for m in movements) == [2, 3]
+    last = OutboxEvent.objects.filter(name="stock.changed").order_by("created_at").last()
+    assert last.payload["available"] == 8
+    expected = timezone.now() + timedelta(seconds=600)
+    assert abs((result[0].expires_at - expected).total_seconds()) < 5
+
+
+def test_shortfall_names_every_short_variant_and_changes_nothing(stocked, warehouse):
+    other = VariantFactory()
+    receive(other, warehouse, 1)
+    unknown = uuid.uuid4()
+    events_before = OutboxEvent.objects.count()
+    with pytest.raises(InsufficientStock) as caught:
+        services.reservation_create(
+            order_id=uuid.uuid4(),
+            lines=[(stocked.id, 4), (other.id, 2), (unknown, 1), (stocked.id, 7)],
+        )
+    assert caught.value.code == "insufficient_stock" and caught.value.http_status == 409
+    assert caught.value.details == {
+        "items": [
+            {"variant_id": str(stocked.id), "requested": 11, "available": 10},
+            {"variant_id": str(other.id), "requested": 2, "available": 1},
+            {"variant_id": str(unknown), "requested": 1, "available": 0},
+        ]
+    }
+    assert not Reservation.objects.exists()
+    assert level(stocked, warehouse) == (10, 0)
+    assert OutboxEvent.objects.count() == events_before
+
+
+def test_reserve_is_idempotent_per_order(stocked, warehouse):
+    order_id = uuid.uuid4()
+    first = services.reservation_create(order_id=order_id, lines=[(stocked.id, 4)])
+    again = services.reservation_create(order_id=order_id, lines=[(stocked.id, 4)])
+    assert again == first
+    assert level(stocked, warehouse) == (10, 4)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[], [("not-a-uuid", 1)], [(uuid.uuid4(), 0)], [(uuid.uuid4(), -2)], [(uuid.uuid4(), 1.5)]],
+)
+def test_reserve_rejects_malformed_lines(db, lines):
+    with pytest.raises(InvalidInput):
+        services.reservation_create(order_id=uuid.uuid4(), lines=lines)
+
+
+def test_confirm_turns_reserved_units_into_a_sale(stocked, warehouse):
+    order_id = uuid.uuid4()
+    services.reservation_create(order_id=order_id, lines=[(stocked.id, 4)])
+    confirmed = services.reservation_confirm(order_id=order_id)
+    assert [(r.quantity, r.status) for r in confirmed] == [(4, "confirmed")]
+    assert level(stocked, warehouse) == (6, 0)
+    movement = StockMovement.objects.get(kind="confirmation", order_id=order_id)
+    assert (movement.quantity_delta, movement.reserved_delta) == (-4, -4)
+    assert services.reservation_confirm(order_id=order_id) == confirmed  # idempotent
+    assert level(stocked, warehouse) == (6, 0)
+
+
+def test_confirm_unknown_or_released_order(stocked):
+    with pytest.raises(ReservationNotFound):
+        services.reservation_confirm(order_id=uuid.uuid4())
+    order_id = uuid.uuid4()
+    services.reservation_create(order_id=order_id, lines=[(stocked.id, 1)])
+    services.reservation_release(order_id=order_id)
+    with pytest.raises(ReservationReleased):
+        services.reservation_confirm(order_id=order_id)
+
+
+def test_release_returns_reserved_units_and_is_idempotent(stocked, warehouse):
+    order_id = uuid.uuid4()
+    services.reservation_create(order_id=order_id, lines=[(stocked.id, 4)])
+    released = services.reservation_release(order_id=order_id, reason="checkout failed")
+    assert [r.status for r in released] == ["released"]
+    assert level(stocked, warehouse) == (10, 0)
+    assert services.reservation_release(order_id=order_id) == []
+    movements = StockMovement.objects.filter(kind="release", order_id=order_id)
+    assert [(m.reserved_delta, m.reason) for m in movements] == [(-4, "checkout failed")]
+
+
+def test_restock_returns_units_to_the_warehouses_they_came_from(variant, warehouse, east):
+    receive(variant, warehouse, 2)
+    receive(variant, east, 5)
+    order_id = uuid.uuid4()
+    services.reservation_create(order_id=order_id, lines=[(variant.id, 6)])
+    services.reservation_confirm(order_id=order_id)
+    assert (level(variant, warehouse), level(variant, east)) == ((0, 0), (1, 0))
+
+    assert services.stock_restock(order_id=order_id, lines=[(variant.id, 3)]) == [
+        (variant.id, warehouse.id, 2),
+        (variant.id, east.id, 1),
+    ]
+    assert (level(variant, warehouse), level(variant, east)) == ((2, 0), (2, 0))
+    with pytest.raises(InvalidInput) as caught:
+        services.stock_restock(order_id=order_id, lines=[(variant.id, 4)])
+    assert caught.value.details["lines"][0]["returnable"] == 3
+    assert services.stock_restock(order_id=order_id) == [(variant.id, east.id, 3)]
+    assert (level(variant, warehouse), level(variant, east)) == ((2, 0), (5, 0))
+    assert services.stock_restock(order_id=order_id) == []
+    assert services.stock_reconcile() == []
+
+
+def test_expiry_releases_stock_and_signals_the_order(
+    stocked, warehouse, django_capture_on_commit_callbacks
+):
+    received = []
+
+    def on_expired(sender, order_id, **kwargs):
+        received.append(order_id)
+
+    reservation_expired.connect(on_expired)
+    try:
+        kept, late = uuid.uuid4(), uuid.uuid4()
+        services.reservation_create(order_id=late, lines=[(stocked.id, 3)], ttl_seconds=1)
+        services.reservation_create(order_id=kept, lines=[(stocked.id, 2)], ttl_seconds=3600)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.reservations_expire() == 0
+        assert received == []
+        later = timezone.now() + timedelta(seconds=5)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.reservations_expire(now=later) == 1
+        assert received == [late]
+        assert level(stocked, warehouse) == (10, 2)
+        assert Reservation.objects.get(order_id=late).status == "released"
+        assert Reservation.objects.get(order_id=kept).status == "pending"
+        assert StockMovement.objects.get(kind="release", order_id=late).reason == "expired"
+    finally:
+        reservation_expired.disconnect(on_expired)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expire_command_releases_and_signals(settings):
+    from tests.inventory.factories import WarehouseFactory as Factory
+
+    variant = VariantFactory()
+    main = Factory(code="MAIN")
+    receive(variant, main, 5)
+    received = []
+
+    def on_expired(sender, order_id, **kwargs):
+        received.append(order_id)
+
+    reservation_expired.connect(on_expired)
+    try:
+        order_id = uuid.uuid4()
+        services.reservation_create(order_id=order_id, lines=[(variant.id, 5)], ttl_seconds=60)
+        Reservation.objects.filter(order_id=order_id).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        call_command("expire_reservations")
+        assert received == [order_id]
+        assert level(variant, main) == (5, 0)
+        assert services.availability([variant.id]) == {variant.id: 5}
+    finally:
+        reservation_expired.disconnect(on_expired)
