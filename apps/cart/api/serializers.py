@@ -1,0 +1,70 @@
+"""Cart API bodies: inputs are parsed here, every rule is checked in apps.cart.services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+def _money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class CartItemAddSerializer(serializers.Serializer):
+    variant_id = serializers.UUIDField()
+    quantity = serializers.IntegerField()
+
+
+class CartItemUpdateSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField()
+
+
+class CartCouponSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=50)
+
+
+class CartCouponRemoveSerializer(serializers.Serializer):
+    # The cart holds one coupon, so DELETE takes it off whatever `code` says.
+    code = serializers.CharField(max_length=50, required=False)
+
+
+class CartMergeSerializer(serializers.Serializer):
+    cart_token = serializers.CharField(max_length=100)
+
+
+class CartItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    product_id = serializers.UUIDField()
+    variant_id = serializers.UUIDField()
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = _money()
+    current_price = _money(allow_null=True)
+    price_changed = serializers.BooleanField()
+    line_total = _money()
+    available = serializers.BooleanField(
+        help_text="False when the variant is gone or its product is not for sale; such a "
+        "line counts in no total."
+    )
+
+
+class CartPromotionSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True)
+    name = serializers.CharField()
+    applied = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True)
+    amount = _money()
+
+
+class CartSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        allow_null=True, help_text="The anonymous cart's token; null for a signed-in user."
+    )
+    version = serializers.IntegerField()
+    items = CartItemSerializer(source="lines", many=True)
+    coupon_code = serializers.CharField(allow_null=True)
+    promotions = CartPromotionSerializer(many=True)
+    subtotal = _money()
+    discount = _money()
+    free_shipping = serializers.BooleanField()
+    total = _money()

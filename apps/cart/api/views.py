@@ -1,0 +1,170 @@
+"""Cart endpoints: parse, call one service, render the cart with its ETag and token."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.cart import services
+from apps.cart.api.serializers import (
+    CartCouponRemoveSerializer,
+    CartCouponSerializer,
+    CartItemAddSerializer,
+    CartItemUpdateSerializer,
+    CartMergeSerializer,
+    CartSerializer,
+)
+
+TOKEN_HEADER = "X-Cart-Token"
+# `"3"` or `3` (and a weak `W/"3"`, which some proxies produce); `*` matches any version.
+_IF_MATCH = re.compile(r'^(?:W/)?("?)(\d{1,15})\1$')
+
+_CART_HEADERS = [
+    OpenApiParameter(
+        TOKEN_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, description="Anonymous cart"
+    ),
+]
+_MUTATION_HEADERS = [
+    *_CART_HEADERS,
+    OpenApiParameter(
+        "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description='"<version>"'
+    ),
+]
+
+
+def _expected_version(request: Request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    match = _IF_MATCH.match(raw.strip())
+    if not match:
+        raise ValidationError({"If-Match": ['Must be a cart version, e.g. "3".']})
+    return int(match.group(2))
+
+
+def _data(serializer_class, request: Request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CartBaseView(APIView):
+    """Resolves the request's cart owner once and returns the token on every answer."""
+
+    permission_classes = [AllowAny]
+    owner: services.CartOwner | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        user = request.user
+        self.owner = services.cart_owner_resolve(
+            user_id=user.id if user.is_authenticated else None,
+            token=request.headers.get(TOKEN_HEADER),
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Also on errors: a 412 or 409 for a newly issued token must still hand it over.
+        if self.owner is not None and self.owner.token:
+            response[TOKEN_HEADER] = self.owner.token
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def cart_response(self, cart: services.CartView, status_code: int = 200) -> Response:
+        response = Response(CartSerializer(cart).data, status=status_code)
+        response["ETag"] = f'"{cart.version}"'
+        return response
+
+
+class CartDetailView(CartBaseView):
+    @extend_schema(parameters=_CART_HEADERS, responses=CartSerializer)
+    def get(self, request):
+        return self.cart_response(services.cart_get(owner=self.owner))
+
+    @extend_schema(parameters=_MUTATION_HEADERS, responses=CartSerializer)
+    def delete(self, request):
+        cart = services.cart_empty(owner=self.owner, expected_version=_expected_version(request))
+        return self.cart_response(cart)
+
+
+class CartItemCreateView(CartBaseView):
+    @extend_schema(
+        parameters=_MUTATION_HEADERS,
+        request=CartItemAddSerializer,
+        responses={201: CartSerializer},
+    )
+    def post(self, request):
+        data = _data(CartItemAddSerializer, request)
+        cart = services.cart_line_add(
+            owner=self.owner,
+            variant_id=data["variant_id"],
+            quantity=data["quantity"],
+            expected_version=_expected_version(request),
+        )
+        return self.cart_response(cart, status.HTTP_201_CREATED)
+
+
+class CartItemDetailView(CartBaseView):
+    @extend_schema(
+        parameters=_MUTATION_HEADERS, request=CartItemUpdateSerializer, responses=CartSerializer
+    )
+    def put(self, request, item_id):
+        data = _data(CartItemUpdateSerializer, request)
+        cart = services.cart_line_update(
+            owner=self.owner,
+            item_id=item_id,
+            quantity=data["quantity"],
+            expected_version=_expected_version(request),
+        )
+        return self.cart_response(cart)
+
+    @extend_schema(parameters=_MUTATION_HEADERS, responses=CartSerializer)
+    def delete(self, request, item_id):
+        cart = services.cart_line_remove(
+            owner=self.owner, item_id=item_id, expected_version=_expected_version(request)
+        )
+        return self.cart_response(cart)
+
+
+class CartCouponView(CartBaseView):
+    @extend_schema(
+        parameters=_MUTATION_HEADERS, request=CartCouponSerializer, responses=CartSerializer
+    )
+    def post(self, request):
+        data = _data(CartCouponSerializer, request)
+        cart = services.cart_coupon_apply(
+            owner=self.owner, code=data["code"], expected_version=_expected_version(request)
+        )
+        return self.cart_response(cart)
+
+    @extend_schema(
+        parameters=_MUTATION_HEADERS, request=CartCouponRemoveSerializer, responses=CartSerializer
+    )
+    def delete(self, request):
+        _data(CartCouponRemoveSerializer, request)
+        cart = services.cart_coupon_remove(
+            owner=self.owner, expected_version=_expected_version(request)
+        )
+        return self.cart_response(cart)
+
+
+class CartMergeView(CartBaseView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=_MUTATION_HEADERS[1:], request=CartMergeSerializer, responses=CartSerializer
+    )
+    def post(self, request):
+        data = _data(CartMergeSerializer, request)
+        cart = services.cart_merge(
+            user_id=request.user.id,
+            cart_token=data["cart_token"],
+            expected_version=_expected_version(request),
+        )
+        return self.cart_response(cart)
