@@ -77,7 +77,7 @@ def _spend(raw: str) -> OutstandingToken:
     except TokenError:
         raise InvalidRefreshToken()
     outstanding = (
-        OutstandingToken.objects.select_for_update()
+        OutstandingToken.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(jti=token[jwt_settings.JTI_CLAIM])
         .first()
