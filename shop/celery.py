@@ -14,6 +14,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [
     Queue(name) for name in ("default", "indexing", "inventory", "email", "events")
 ]
+# Routed here rather than in the decorator so a deployment (or a test) can re-route it.
+app.conf.task_routes = {"shop.events.tasks.*": {"queue": "events"}}
 app.conf.beat_schedule = {
     "events-sweep": {"task": "shop.events.tasks.events_sweep_task", "schedule": 30.0},
     "reservations-expire": {

@@ -1,11 +1,11 @@
-from __future__ import annotations
+"""Outbox tasks; they run on the `events` queue (routed in shop/celery.py)."""
 
 from celery import shared_task
 
 from shop.events.outbox import HandlerFailed, event_dispatch, events_sweep
 
 
-@shared_task(bind=True, queue="events", acks_late=True, max_retries=None)
+@shared_task(bind=True, acks_late=True, max_retries=None)
 def event_dispatch_task(self, event_id: str) -> str | None:
     try:
         return event_dispatch(event_id)
@@ -14,6 +14,6 @@ def event_dispatch_task(self, event_id: str) -> str | None:
         raise self.retry(countdown=min(2**failed.attempts, 300), exc=failed) from failed
 
 
-@shared_task(queue="events", ignore_result=True)
+@shared_task(ignore_result=True)
 def events_sweep_task() -> int:
     return events_sweep()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.worker import state as worker_state
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -102,9 +103,28 @@ def real_broker_queue():
     saved = (conf.task_always_eager, conf.broker_url, conf.task_routes)
     conf.task_always_eager = False
     conf.task_routes = {"shop.events.tasks.*": {"queue": queue}}
+    _reset_routes()
     yield queue
     conf.task_always_eager, conf.broker_url, conf.task_routes = saved
+    _reset_routes()
     _reset_broker_pool()
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+
+
+@contextlib.contextmanager
+def running_worker(queue):
+    """A real Celery worker in a thread, consuming `queue` on RabbitMQ."""
+    with start_worker(celery_app, queues=[queue], perform_ping_check=False) as worker:
+        yield worker
+        # The worker's event loop sleeps until a message arrives: ask it to stop, then wake it.
+        worker_state.should_terminate = 0
+        celery_app.send_task("shop.wake-up", queue=queue)
+
+
+def _reset_routes():
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
 
 
 def _reset_broker_pool():
@@ -141,7 +161,7 @@ def test_events_written_while_the_broker_is_unreachable_are_delivered_once_it_is
 
     celery_app.conf.broker_url = good_broker
     _reset_broker_pool()
-    with start_worker(celery_app, queues=[real_broker_queue], perform_ping_check=False):
+    with running_worker(real_broker_queue):
         sent = events_sweep(now=timezone.now() + timedelta(minutes=1))
         assert sent == 2
         assert _wait_until(lambda: len(calls) == 2)
@@ -155,7 +175,7 @@ def test_events_written_while_the_broker_is_unreachable_are_delivered_once_it_is
 @pytest.mark.django_db(transaction=True)
 def test_failing_handler_is_retried_by_the_worker_with_backoff_then_succeeds(real_broker_queue):
     failures_left["n"] = 2
-    with start_worker(celery_app, queues=[real_broker_queue], perform_ping_check=False):
+    with running_worker(real_broker_queue):
         with transaction.atomic():
             event = events.publish("test.flaky", {"n": 3})
         # Backoff of 2 s then 4 s before the third attempt.
