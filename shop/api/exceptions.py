@@ -59,7 +59,11 @@ def _drf_response(exc: drf.APIException) -> Response:
     if isinstance(exc, drf.ValidationError):
         body = error_body(code, "Invalid input.", _validation_details(exc.detail))
     else:
-        body = error_body(code, str(exc.detail))
+        detail = exc.detail
+        if isinstance(detail, dict):
+            # simplejwt's InvalidToken carries {"detail", "code", "messages"}: keep the text.
+            detail = detail.get("detail") or exc.default_detail
+        body = error_body(code, str(detail))
     return Response(body, status=exc.status_code, headers=headers)
 
 
