@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 import factory
@@ -52,3 +53,31 @@ class VariantFactory(factory.django.DjangoModelFactory):
     attributes = factory.Dict({"size": "M"})
     price_adjustment = Decimal("0.00")
     price = factory.LazyAttribute(lambda o: o.product.base_price + o.price_adjustment)
+
+
+def product_via_services(
+    *,
+    category=None,
+    brand=None,
+    sku: str | None = None,
+    base_price: str = "20.00",
+    variants=None,
+    status: str = Product.Status.ACTIVE,
+    name: str | None = None,
+    **extra,
+):
+    """A product created the way the API does (denormalized fields and events right)."""
+    from apps.catalog.services import product_create
+
+    category = category or CategoryFactory()
+    sku = sku or f"P-{uuid.uuid4().hex[:10].upper()}"
+    return product_create(
+        sku=sku,
+        name=name or f"Product {sku}",
+        category_id=category.id,
+        brand_id=brand.id if brand else None,
+        base_price=Decimal(base_price),
+        status=status,
+        variants=variants,
+        **extra,
+    )

@@ -4,7 +4,7 @@ Import from here only (`from apps.catalog.services import variants_get`); the mo
 package are its private layout.
 """
 
-from apps.catalog.services.brands import brand_create, brands_list
+from apps.catalog.services.brands import brand_create, brand_update, brands_list
 from apps.catalog.services.categories import (
     category_create,
     category_delete,
@@ -39,6 +39,7 @@ __all__ = [
     "DemoSeedSummary",
     "VariantInfo",
     "brand_create",
+    "brand_update",
     "brands_list",
     "catalog_demo_seed",
     "catalog_has_products",

@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from apps.catalog.exceptions import InvalidBrand
-from apps.catalog.models import Brand
+from apps.catalog.models import Brand, Product
+from apps.catalog.services.detail import product_cache_invalidate_on_commit
 
 
 def brands_list() -> QuerySet[Brand]:
@@ -35,3 +36,24 @@ def brand_create(*, name: str, slug: str | None = None) -> Brand:
             return Brand.objects.create(name=name, slug=value)
     except IntegrityError as exc:
         raise InvalidBrand(details={"name": ["A brand with this name or slug exists."]}) from exc
+
+
+def brand_update(*, brand_id, name: str, slug: str) -> Brand:
+    """Rename a brand (the admin); drops the cached details of its products on commit.
+    Raises `InvalidBrand` when the name or slug is taken."""
+    name, value = (name or "").strip(), slugify(slug or name)[:200]
+    with transaction.atomic():
+        errors: dict[str, list[str]] = {}
+        others = Brand.objects.exclude(id=brand_id)
+        if not name or others.filter(name__iexact=name).exists():
+            errors["name"] = ["Blank or already taken."]
+        if not value or others.filter(slug=value).exists():
+            errors["slug"] = ["Blank or already taken."]
+        if errors:
+            raise InvalidBrand(details=errors)
+        brand = Brand.objects.select_for_update().get(id=brand_id)
+        brand.name, brand.slug = name, value
+        brand.save(update_fields=["name", "slug"])
+        product_ids = Product.objects.filter(brand_id=brand_id).values_list("id", flat=True)
+        product_cache_invalidate_on_commit(list(product_ids))
+    return brand
