@@ -20,6 +20,21 @@ class WarehouseAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     ordering = ["priority", "code"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        # Through the services: (de)activating publishes stock.changed for its variants.
+        if not change:
+            created = services.warehouse_create(
+                code=obj.code, name=obj.name, priority=obj.priority, active=obj.active
+            )
+            obj.pk = created.id
+            return
+        services.warehouse_update(
+            warehouse_id=obj.pk, name=obj.name, priority=obj.priority, active=obj.active
+        )
+
 
 class AdjustForm(forms.Form):
     delta = forms.IntegerField(help_text="Units to add (receipt) or remove (negative).")

@@ -81,3 +81,22 @@ def test_availability_sums_active_warehouses_and_zero_for_unknown(variant, wareh
         unknown: 0,
     }
     assert services.availability([]) == {}
+
+
+def test_deactivating_a_warehouse_publishes_the_new_availability(variant, warehouse, east):
+    services.stock_adjust(variant_id=variant.id, warehouse_id=warehouse.id, delta=4, reason="")
+    services.stock_adjust(variant_id=variant.id, warehouse_id=east.id, delta=6, reason="")
+    info = services.warehouse_update(warehouse_id=east.id, active=False, priority=5)
+    assert (info.active, info.priority) == (False, 5)
+    assert services.availability([variant.id]) == {variant.id: 4}
+    last = OutboxEvent.objects.filter(name="stock.changed").order_by("created_at").last()
+    assert last.payload == {"variant_id": str(variant.id), "available": 4, "at": last.payload["at"]}
+    count = OutboxEvent.objects.count()
+    services.warehouse_update(warehouse_id=east.id, name="East (closed)")
+    assert OutboxEvent.objects.count() == count
+
+
+def test_warehouse_create_rejects_a_taken_code(warehouse):
+    with pytest.raises(InvalidInput) as caught:
+        services.warehouse_create(code="MAIN", name="Again")
+    assert "code" in caught.value.details

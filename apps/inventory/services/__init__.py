@@ -27,7 +27,11 @@ from apps.inventory.services.stock import (
     stock_reconcile,
 )
 from apps.inventory.services.stock_events import availability
-from apps.inventory.services.warehouses import warehouse_create, warehouse_list
+from apps.inventory.services.warehouses import (
+    warehouse_create,
+    warehouse_list,
+    warehouse_update,
+)
 
 __all__ = [
     "ReservationInfo",
@@ -49,4 +53,5 @@ __all__ = [
     "stock_reconcile",
     "warehouse_create",
     "warehouse_list",
+    "warehouse_update",
 ]

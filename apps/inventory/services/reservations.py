@@ -67,14 +67,12 @@ def _merge_lines(lines: Sequence[tuple[UUID, int]]) -> dict[UUID, int]:
     return merged
 
 
-def _lock_levels(pairs_or_variants, *, active_only: bool = False) -> list[StockLevel]:
-    """SELECT … FOR UPDATE the levels in primary-key order: every multi-row lock in inventory
-    takes rows in this one order, so concurrent transactions cannot deadlock on them."""
+def _lock_levels(variant_ids) -> list[StockLevel]:
+    """SELECT … FOR UPDATE every level of the variants, in primary-key order: all stock locks
+    in inventory take rows in this one order, so concurrent transactions cannot deadlock on
+    them, and all changes to one variant serialize (its stock.changed events stay in order)."""
     levels = StockLevel.objects.select_for_update(of=("self",)).select_related("warehouse")
-    levels = levels.filter(variant_id__in=pairs_or_variants)
-    if active_only:
-        levels = levels.filter(warehouse__active=True)
-    return list(levels.order_by("pk"))
+    return list(levels.filter(variant_id__in=variant_ids).order_by("pk"))
 
 
 def _finish(levels: list[StockLevel], movements: list[StockMovement], at: datetime) -> None:
@@ -106,7 +104,7 @@ def reservation_create(
         raise InvalidInput(details={"ttl_seconds": ["Must be a positive integer."]})
 
     with transaction.atomic():
-        levels = _lock_levels(list(wanted), active_only=True)
+        levels = _lock_levels(list(wanted))
         # Checked after the locks: a concurrent call for the same order has committed by now.
         existing = list(Reservation.objects.filter(order_id=order_id, status=Status.PENDING))
         if existing:
@@ -114,7 +112,8 @@ def reservation_create(
 
         by_variant: dict[UUID, list[StockLevel]] = defaultdict(list)
         for level in levels:
-            by_variant[level.variant_id].append(level)
+            if level.warehouse.active:
+                by_variant[level.variant_id].append(level)
         short = []
         for variant_id, requested in wanted.items():
             available = sum(max(level.available, 0) for level in by_variant[variant_id])
@@ -171,7 +170,8 @@ def reservation_create(
 
 def _lock_reservations(order_id: UUID, *statuses: str) -> list[Reservation]:
     return list(
-        Reservation.objects.select_for_update()
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
         .filter(order_id=order_id, status__in=statuses)
         .order_by("pk")
     )
@@ -272,6 +272,8 @@ def stock_restock(
             returned[(row["variant_id"], row["warehouse_id"])] = row["total"]
         returnable: dict[UUID, list[list]] = defaultdict(list)
         sold = defaultdict(int)
+        # Units go back to the preferred warehouses first (a deterministic plan).
+        confirmed.sort(key=lambda r: (r.warehouse.priority, r.warehouse.code))
         for reservation in confirmed:
             sold[(reservation.variant_id, reservation.warehouse_id)] += reservation.quantity
         for (variant_id, warehouse_id), quantity in sold.items():

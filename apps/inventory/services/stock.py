@@ -68,9 +68,12 @@ def stock_adjust(
         StockLevel.objects.bulk_create(
             [StockLevel(variant_id=variant_id, warehouse_id=warehouse_id)], ignore_conflicts=True
         )
-        level = StockLevel.objects.select_for_update().get(
-            variant_id=variant_id, warehouse_id=warehouse_id
+        # Lock every level of the variant (primary-key order, as all stock locks): changes to
+        # one variant serialize, so each stock.changed carries the total as of its `at`.
+        levels = list(
+            StockLevel.objects.select_for_update().filter(variant_id=variant_id).order_by("pk")
         )
+        level = next(lv for lv in levels if lv.warehouse_id == warehouse_id)
         now = timezone.now()
         if level.quantity + delta < level.reserved:
             raise StockConflict(

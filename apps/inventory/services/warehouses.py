@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.inventory.exceptions import InvalidInput
-from apps.inventory.models import Warehouse
+from apps.inventory.models import StockLevel, Warehouse
 from apps.inventory.services.info import WarehouseInfo
+from apps.inventory.services.stock_events import stock_changed_publish
+from shop.errors import NotFound
 
 
 def warehouse_info(warehouse: Warehouse) -> WarehouseInfo:
@@ -39,3 +44,40 @@ def warehouse_create(
 def warehouse_list() -> list[WarehouseInfo]:
     """Every warehouse, preferred (lowest priority) first."""
     return [warehouse_info(w) for w in Warehouse.objects.order_by("priority", "code")]
+
+
+def warehouse_update(
+    *,
+    warehouse_id: UUID,
+    name: str | None = None,
+    priority: int | None = None,
+    active: bool | None = None,
+) -> WarehouseInfo:
+    """Change a warehouse's name, priority or active flag (None leaves a field as it is).
+
+    (De)activating changes what every variant stocked there can sell: their levels are locked
+    (primary-key order) and one `stock.changed` per variant is published in the same
+    transaction. Raises NotFound for an unknown warehouse.
+    """
+    with transaction.atomic():
+        warehouse = Warehouse.objects.select_for_update().filter(id=warehouse_id).first()
+        if warehouse is None:
+            raise NotFound("Unknown warehouse.", details={"warehouse_id": str(warehouse_id)})
+        flipped = active is not None and active != warehouse.active
+        for field, value in (("name", name), ("priority", priority), ("active", active)):
+            if value is not None:
+                setattr(warehouse, field, value)
+        warehouse.save()
+        if flipped:
+            variant_ids = StockLevel.objects.filter(warehouse=warehouse).values("variant_id")
+            list(
+                StockLevel.objects.select_for_update()
+                .filter(variant_id__in=variant_ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            stock_changed_publish(
+                StockLevel.objects.filter(warehouse=warehouse).values_list("variant_id", flat=True),
+                at=timezone.now(),
+            )
+    return warehouse_info(warehouse)
