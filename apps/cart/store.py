@@ -39,7 +39,6 @@ from apps.cart.exceptions import (
 from shop.redis import redis_client
 
 _LUA = Path(__file__).resolve().parent / "lua"
-_SCRIPT_NAMES = ("create", "line_add", "line_set_quantity", "clear", "coupon_set", "merge")
 NO_STOCK_CHECK = -1
 
 
@@ -112,11 +111,20 @@ def _script(name: str) -> redis.commands.core.Script:
     return redis_client().register_script(_source(name))
 
 
+def _redis_errors_as_unavailable(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            raise CartUnavailable() from exc
+
+    return wrapper
+
+
+@_redis_errors_as_unavailable
 def _call(name: str, keys: list[str], args: list[Any]) -> Any:
-    try:
-        return _script(name)(keys=keys, args=args, client=redis_client())
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        raise CartUnavailable() from exc
+    return _script(name)(keys=keys, args=args, client=redis_client())
 
 
 def _text(value: bytes | str) -> str:
@@ -185,17 +193,6 @@ def _outcome(result: list, *, variant_id: UUID | None = None) -> StoredCart:
 
 
 # --- reads ---------------------------------------------------------------------------------
-
-
-def _redis_errors_as_unavailable(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-            raise CartUnavailable() from exc
-
-    return wrapper
 
 
 @_redis_errors_as_unavailable
