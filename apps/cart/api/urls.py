@@ -1,13 +1,25 @@
-from django.urls import path, re_path
+from django.urls import path
+from drf_spectacular.utils import extend_schema
 
 from apps.cart.api import views
 
-# Canonical paths have no trailing slash; the same path with one also answers.
+
+def _route(route: str, view_class: type, name: str) -> list:
+    """The canonical path (no trailing slash) and the same path with one, which also answers
+    but stays out of the OpenAPI schema so every operation is documented once."""
+    with_slash = extend_schema(exclude=True)(
+        type(f"{view_class.__name__}WithSlash", (view_class,), {})
+    )
+    return [
+        path(route, view_class.as_view(), name=name),
+        path(f"{route}/", with_slash.as_view()),
+    ]
+
+
 urlpatterns = [
-    re_path(r"^cart/?$", views.CartDetailView.as_view(), name="cart"),
-    re_path(r"^cart/items/?$", views.CartItemCreateView.as_view(), name="cart-items"),
-    path("cart/items/<uuid:item_id>", views.CartItemDetailView.as_view(), name="cart-item"),
-    path("cart/items/<uuid:item_id>/", views.CartItemDetailView.as_view()),
-    re_path(r"^cart/coupon/?$", views.CartCouponView.as_view(), name="cart-coupon"),
-    re_path(r"^cart/merge/?$", views.CartMergeView.as_view(), name="cart-merge"),
+    *_route("cart", views.CartDetailView, "cart"),
+    *_route("cart/items", views.CartItemCreateView, "cart-items"),
+    *_route("cart/items/<uuid:item_id>", views.CartItemDetailView, "cart-item"),
+    *_route("cart/coupon", views.CartCouponView, "cart-coupon"),
+    *_route("cart/merge", views.CartMergeView, "cart-merge"),
 ]

@@ -83,6 +83,8 @@ class CartBaseView(APIView):
 
 
 class CartDetailView(CartBaseView):
+    """GET the cart priced at today's prices (header ETag: "<version>"); DELETE empties it."""
+
     @extend_schema(parameters=_CART_HEADERS, responses=CartSerializer)
     def get(self, request):
         return self.cart_response(services.cart_get(owner=self.owner))
@@ -94,6 +96,8 @@ class CartDetailView(CartBaseView):
 
 
 class CartItemCreateView(CartBaseView):
+    """Add a variant (to its line when the cart has one); checks stock without reserving."""
+
     @extend_schema(
         parameters=_MUTATION_HEADERS,
         request=CartItemAddSerializer,
@@ -111,6 +115,8 @@ class CartItemCreateView(CartBaseView):
 
 
 class CartItemDetailView(CartBaseView):
+    """PUT a line's quantity (0 removes it); DELETE the line."""
+
     @extend_schema(
         parameters=_MUTATION_HEADERS, request=CartItemUpdateSerializer, responses=CartSerializer
     )
@@ -133,6 +139,8 @@ class CartItemDetailView(CartBaseView):
 
 
 class CartCouponView(CartBaseView):
+    """Put a coupon code on the cart (case-insensitive) or take it off."""
+
     @extend_schema(
         parameters=_MUTATION_HEADERS, request=CartCouponSerializer, responses=CartSerializer
     )
@@ -155,6 +163,8 @@ class CartCouponView(CartBaseView):
 
 
 class CartMergeView(CartBaseView):
+    """Signed in: move an anonymous cart (by its token) into the user's cart."""
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
