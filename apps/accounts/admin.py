@@ -62,6 +62,10 @@ class UserAdmin(DjangoUserAdmin):
     show_full_result_count = False
     inlines = [AddressInline]
 
+    def get_inlines(self, request, obj):
+        # The add form is only email and password; addresses come once the user exists.
+        return self.inlines if obj is not None else []
+
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):

@@ -1,6 +1,6 @@
 import factory
 
-from apps.accounts.models import User
+from apps.accounts.models import Address, User
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -19,3 +19,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(UserFactory)
+    type = Address.Type.SHIPPING
+    is_default = False
+    full_name = factory.Faker("name")
+    address_line1 = factory.Faker("street_address")
+    city = factory.Faker("city")
+    postal_code = factory.Faker("postcode")
+    country = "US"
