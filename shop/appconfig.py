@@ -5,7 +5,12 @@ from django.apps import AppConfig
 
 
 class BoundedContextConfig(AppConfig):
-    """The AppConfig of every app under apps/: connects its receivers.py when it has one."""
+    """The AppConfig of every app under apps/: connects its receivers.py when it has one.
+
+    Apps subclass it as `appconfig.BoundedContextConfig` (importing the module, not the class):
+    with two AppConfig classes in an apps.py, Django would silently use a plain AppConfig and
+    never connect the receivers.
+    """
 
     default_auto_field = "django.db.models.BigAutoField"
 

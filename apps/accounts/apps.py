@@ -1,6 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class AccountsConfig(BoundedContextConfig):
+class AccountsConfig(appconfig.BoundedContextConfig):
     name = "apps.accounts"
     label = "accounts"

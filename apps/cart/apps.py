@@ -1,10 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class CartConfig(BoundedContextConfig):
-    # apps.py also holds the imported BoundedContextConfig; with two AppConfig subclasses in
-    # the module Django would silently fall back to a plain AppConfig (and never connect
-    # receivers.py) unless this one is marked as the default.
-    default = True
+class CartConfig(appconfig.BoundedContextConfig):
     name = "apps.cart"
     label = "cart"

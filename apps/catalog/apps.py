@@ -1,9 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class CatalogConfig(BoundedContextConfig):
-    # Two AppConfig subclasses are visible in this module (the imported base too), so Django
-    # would otherwise fall back to a plain AppConfig and never connect receivers.py.
-    default = True
+class CatalogConfig(appconfig.BoundedContextConfig):
     name = "apps.catalog"
     label = "catalog"

@@ -1,6 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class InventoryConfig(BoundedContextConfig):
+class InventoryConfig(appconfig.BoundedContextConfig):
     name = "apps.inventory"
     label = "inventory"

@@ -1,6 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class OrdersConfig(BoundedContextConfig):
+class OrdersConfig(appconfig.BoundedContextConfig):
     name = "apps.orders"
     label = "orders"

@@ -1,6 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class PaymentsConfig(BoundedContextConfig):
+class PaymentsConfig(appconfig.BoundedContextConfig):
     name = "apps.payments"
     label = "payments"

@@ -1,6 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class PromotionsConfig(BoundedContextConfig):
+class PromotionsConfig(appconfig.BoundedContextConfig):
     name = "apps.promotions"
     label = "promotions"

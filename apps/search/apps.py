@@ -1,6 +1,6 @@
-from shop.appconfig import BoundedContextConfig
+from shop import appconfig
 
 
-class SearchConfig(BoundedContextConfig):
+class SearchConfig(appconfig.BoundedContextConfig):
     name = "apps.search"
     label = "search"
