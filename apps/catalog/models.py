@@ -85,6 +85,15 @@ class Product(models.Model):
             ),
             models.Index(fields=["status", "price"], name="product_status_price_idx"),
             models.Index(fields=["brand", "price"], name="product_brand_price_idx"),
+            # The storefront's other sort orders (-rating, name) over active products.
+            models.Index(
+                fields=["-rating", "-num_reviews", "id"],
+                name="product_active_rating_idx",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["name", "id"], name="product_active_name_idx", condition=Q(status="active")
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(base_price__gte=0), name="product_base_price_gte_0"),
