@@ -166,21 +166,10 @@ class ProductReviewListCreateView(GenericAPIView):
     def post(self, request, product_id):
         data = s.ReviewWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user
         review = services.review_create(
             product_id=product_id,
-            user_id=user.pk,
-            author_name=_author_name(user),
+            user_id=request.user.pk,
             include_hidden=_is_staff(request),
             **data.validated_data,
         )
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
-
-
-def _author_name(user) -> str:
-    # A display snapshot; never the full email address of a customer.
-    first = (getattr(user, "first_name", "") or "").strip()
-    last = (getattr(user, "last_name", "") or "").strip()
-    if first:
-        return f"{first} {last[:1]}.".strip() if last else first
-    return (getattr(user, "email", "") or "").split("@")[0]

@@ -7,6 +7,8 @@ from uuid import UUID
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 
+from apps.accounts.exceptions import UserNotFound
+from apps.accounts.services import user_get
 from apps.catalog.exceptions import (
     InvalidReview,
     ProductNotFound,
@@ -55,14 +57,17 @@ def review_create(
     rating: int,
     title: str = "",
     body: str = "",
-    author_name: str = "",
+    author_name: str | None = None,
     include_hidden: bool = False,
 ) -> Review:
     """A user reviews a visible product once, rating 1–5; the product's rating and count are
     recomputed in the same transaction. Raises `ProductNotFound`, `InvalidReview` (rating),
-    `ReviewAlreadyExists` (409) for a second review by the same user."""
+    `ReviewAlreadyExists` (409) for a second review by the same user. Without `author_name`
+    the display name ("Ada L.", else the email's local part) comes from accounts."""
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise InvalidReview(details={"rating": ["Must be an integer from 1 to 5."]})
+    if author_name is None:
+        author_name = _author_name(user_id)
     try:
         with transaction.atomic():
             product = _visible_product(product_id, include_hidden=include_hidden, lock=True)
@@ -82,6 +87,18 @@ def review_create(
         # Only the unique (product, user) constraint can fail here: a concurrent duplicate.
         raise ReviewAlreadyExists() from exc
     return review
+
+
+def _author_name(user_id: UUID) -> str:
+    # A display snapshot; never a customer's full email address.
+    try:
+        user = user_get(user_id)
+    except UserNotFound:
+        return ""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if first:
+        return f"{first} {last[:1]}." if last else first
+    return user.email.split("@")[0]
 
 
 def review_delete(*, review_id: UUID) -> None:
