@@ -32,7 +32,12 @@ from apps.catalog.services.products import (
     products_status_set,
 )
 from apps.catalog.services.reviews import review_create, review_delete, reviews_list
-from apps.catalog.services.stock import products_in_stock_refresh, variant_stock_apply
+from apps.catalog.services.stock import (
+    products_in_stock_refresh,
+    variant_ids_all,
+    variant_stock_apply,
+    variants_stock_bulk_apply,
+)
 
 __all__ = [
     "UNSET",
@@ -63,6 +68,8 @@ __all__ = [
     "review_create",
     "review_delete",
     "reviews_list",
+    "variant_ids_all",
     "variant_stock_apply",
+    "variants_stock_bulk_apply",
     "variants_get",
 ]

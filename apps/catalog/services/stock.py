@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
 from apps.catalog.models import Product, Variant
@@ -66,3 +67,41 @@ def products_in_stock_refresh() -> int:
         )
         product_cache_invalidate_on_commit(ids)
     return len(ids)
+
+
+def variant_ids_all() -> list[UUID]:
+    """Every variant id (operators' bulk jobs such as the demo stock seed)."""
+    return list(Variant.objects.order_by("id").values_list("id", flat=True))
+
+
+BULK_BATCH = 20_000
+
+
+def variants_stock_bulk_apply(*, availability: Mapping[UUID, int], at: datetime) -> int:
+    """The bulk form of `variant_stock_apply`, for stock loaded without events (demo seed).
+
+    Sets `available`/`in_stock` of many variants as of `at` in set-based UPDATEs, with the
+    same rule (only where `at` is newer than what a variant has), then recomputes products'
+    `in_stock`. Publishes no events: callers reindex search separately. Returns the number
+    of variants updated.
+    """
+    at = _aware(at)
+    items = list(availability.items())
+    updated = 0
+    for start in range(0, len(items), BULK_BATCH):
+        batch = items[start : start + BULK_BATCH]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE catalog_variant AS v
+                   SET available = d.available, in_stock = d.available > 0,
+                       stock_updated_at = %s
+                  FROM unnest(%s::uuid[], %s::int[]) AS d(id, available)
+                 WHERE v.id = d.id
+                   AND (v.stock_updated_at IS NULL OR v.stock_updated_at < %s)
+                """,
+                [at, [str(i) for i, _ in batch], [int(n) for _, n in batch], at],
+            )
+            updated += cursor.rowcount
+    products_in_stock_refresh()
+    return updated

@@ -1,21 +1,29 @@
 """`manage.py seed_demo [--products N] [--if-empty]`: a demo shop to click around in.
 
-The orders app is the top layer, so this command orchestrates every app's demo data; today
-that is the catalog (stock, promotions and users join as their apps provide seed services).
+The orders app is the top layer, so this command orchestrates every app's demo data: the
+catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk).
+Promotions and users join as their apps provide seed services.
 """
 
 from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
-from apps.catalog.services import catalog_demo_seed, catalog_has_products
+from apps.catalog.services import (
+    catalog_demo_seed,
+    catalog_has_products,
+    variant_ids_all,
+    variants_stock_bulk_apply,
+)
+from apps.inventory.services import stock_demo_seed
 
 
 class Command(BaseCommand):
-    help = "Load a realistic demo catalog (idempotent: existing demo products are skipped)."
+    help = "Load a realistic demo shop (idempotent: what exists already is skipped)."
 
     def add_arguments(self, parser):
         parser.add_argument("--products", type=int, default=1000, help="demo products (1000)")
@@ -25,8 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, products: int, if_empty: bool, **options):
         if products < 0:
-            self.stderr.write("--products must be 0 or more")
-            raise SystemExit(2)
+            raise CommandError("--products must be 0 or more")
         if if_empty and catalog_has_products():
             self.stdout.write("Products exist; nothing seeded (--if-empty).")
             return
@@ -37,4 +44,17 @@ class Command(BaseCommand):
             f"Catalog: {summary.created} products created ({summary.variants} variants), "
             f"{summary.skipped} already there, {summary.brands} brands, "
             f"{summary.categories} categories, in {summary.seconds:.1f}s."
+        )
+
+        started = timezone.now()
+        variant_ids = variant_ids_all()
+        with tqdm(total=len(variant_ids), unit="variant", disable=not show, file=sys.stderr) as bar:
+            available = stock_demo_seed(
+                variant_ids=variant_ids, progress=lambda done, total: bar.update(done - bar.n)
+            )
+        updated = variants_stock_bulk_apply(availability=available, at=timezone.now())
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(
+            f"Stock: {len(available)} variants stocked in two warehouses "
+            f"({updated} catalog copies updated), in {seconds:.1f}s."
         )
