@@ -244,3 +244,16 @@ def test_only_a_digest_of_the_token_is_stored(reset_token):
     stored = AccountToken.objects.get()
     assert reset_token not in stored.token_hash
     assert len(stored.token_hash) == 64
+
+
+def test_password_reset_requests_for_one_email_are_throttled(settings, user, mailoutbox):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import UNTHROTTLED
+
+    settings.THROTTLE_RATES = {**UNTHROTTLED, "login": "10/min"}
+    for n in range(10):
+        client = APIClient(REMOTE_ADDR=f"10.0.2.{n}")
+        assert request_reset(client, user.email).status_code == 202
+    response = request_reset(APIClient(REMOTE_ADDR="10.0.2.99"), user.email)
+    assert_error(response, 429, "throttled")

@@ -1,25 +1,29 @@
-from django.urls import path, re_path
+from django.urls import path
+from drf_spectacular.utils import extend_schema
 
 from apps.accounts.api import views
 
-# Canonical paths have no trailing slash; the same path with one also answers.
+
+def _route(route: str, view: type, name: str) -> list:
+    """The canonical path (no trailing slash) and its slash variant, kept out of the schema."""
+    with_slash = extend_schema(exclude=True)(type(f"{view.__name__}WithSlash", (view,), {}))
+    return [path(route, view.as_view(), name=name), path(f"{route}/", with_slash.as_view())]
+
+
 urlpatterns = [
-    re_path(r"^auth/register/?$", views.RegisterView.as_view(), name="auth-register"),
-    re_path(r"^auth/login/?$", views.LoginView.as_view(), name="auth-login"),
-    re_path(r"^auth/refresh/?$", views.RefreshView.as_view(), name="auth-refresh"),
-    re_path(r"^auth/logout/?$", views.LogoutView.as_view(), name="auth-logout"),
-    re_path(r"^auth/verify-email/?$", views.VerifyEmailView.as_view(), name="auth-verify-email"),
-    re_path(
-        r"^auth/password-reset/?$", views.PasswordResetView.as_view(), name="auth-password-reset"
+    *_route("auth/register", views.RegisterView, "auth-register"),
+    *_route("auth/login", views.LoginView, "auth-login"),
+    *_route("auth/refresh", views.RefreshView, "auth-refresh"),
+    *_route("auth/logout", views.LogoutView, "auth-logout"),
+    *_route("auth/verify-email", views.VerifyEmailView, "auth-verify-email"),
+    *_route("auth/password-reset", views.PasswordResetView, "auth-password-reset"),
+    *_route(
+        "auth/password-reset/confirm",
+        views.PasswordResetConfirmView,
+        "auth-password-reset-confirm",
     ),
-    re_path(
-        r"^auth/password-reset/confirm/?$",
-        views.PasswordResetConfirmView.as_view(),
-        name="auth-password-reset-confirm",
-    ),
-    re_path(r"^me/?$", views.MeView.as_view(), name="me"),
-    re_path(r"^me/password/?$", views.MePasswordView.as_view(), name="me-password"),
-    re_path(r"^me/addresses/?$", views.AddressListCreateView.as_view(), name="me-addresses"),
-    path("me/addresses/<uuid:pk>", views.AddressDetailView.as_view(), name="me-address-detail"),
-    path("me/addresses/<uuid:pk>/", views.AddressDetailView.as_view()),
+    *_route("me", views.MeView, "me"),
+    *_route("me/password", views.MePasswordView, "me-password"),
+    *_route("me/addresses", views.AddressListCreateView, "me-addresses"),
+    *_route("me/addresses/<uuid:pk>", views.AddressDetailView, "me-address-detail"),
 ]

@@ -22,7 +22,19 @@ class _PublicAuthView(APIView):
     permission_classes = [AllowAny]
 
 
+# Endpoints that check credentials or send email share the `login` rate, per client address
+# and per email: it slows password guessing, account probing and email bombing alike.
+_AUTH_THROTTLES = [
+    *api_settings.DEFAULT_THROTTLE_CLASSES,
+    LoginByAddressThrottle,
+    LoginByEmailThrottle,
+]
+
+
 class RegisterView(_PublicAuthView):
+    throttle_scope = "login"
+    throttle_classes = _AUTH_THROTTLES
+
     @extend_schema(request=s.RegisterSerializer, responses={201: s.ProfileSerializer})
     def post(self, request):
         data = _valid(s.RegisterSerializer, request.data)
@@ -32,11 +44,7 @@ class RegisterView(_PublicAuthView):
 
 class LoginView(_PublicAuthView):
     throttle_scope = "login"
-    throttle_classes = [
-        *api_settings.DEFAULT_THROTTLE_CLASSES,
-        LoginByAddressThrottle,
-        LoginByEmailThrottle,
-    ]
+    throttle_classes = _AUTH_THROTTLES
 
     @extend_schema(
         request=s.LoginSerializer,
@@ -80,6 +88,9 @@ class VerifyEmailView(_PublicAuthView):
 
 
 class PasswordResetView(_PublicAuthView):
+    throttle_scope = "login"
+    throttle_classes = _AUTH_THROTTLES
+
     @extend_schema(
         request=s.PasswordResetSerializer,
         responses={202: OpenApiResponse(description="Accepted, whether or not the email exists.")},
