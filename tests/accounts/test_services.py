@@ -133,3 +133,17 @@ def test_a_late_verification_task_for_a_verified_user_sends_nothing(mailoutbox):
     user = UserFactory(email_verified=True)
     assert services.email_verification_send(user_id=user.id) is False
     assert mailoutbox == []
+
+
+def test_address_get_also_takes_positional_ids():
+    address = AddressFactory()
+    assert services.address_get(address.user_id, address.id).id == address.id
+
+
+def test_address_default_get_finds_the_default_of_a_type_or_none():
+    user = UserFactory()
+    AddressFactory(user=user, is_default=False)
+    default = AddressFactory(user=user, is_default=True)
+    assert services.address_default_get(user.id, "shipping").id == default.id
+    assert services.address_default_get(user.id, "billing") is None
+    assert services.address_default_get(UserFactory().id, "shipping") is None

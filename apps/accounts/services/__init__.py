@@ -1,13 +1,15 @@
 """Accounts' public interface: what other apps, the API, the admin and tasks call.
 
-Other apps use `user_get`, `users_get` and `address_get` (frozen dataclasses) and connect
-to `apps.accounts.signals.user_signed_in`; the rest serves accounts' own API.
+Other apps use `user_get`, `users_get`, `address_get` and `address_default_get` (frozen
+dataclasses) and connect to `apps.accounts.signals.user_signed_in`; the rest serves
+accounts' own API.
 """
 
 from apps.accounts.services.addresses import (
     ADDRESS_FIELDS,
     AddressInfo,
     address_create,
+    address_default_get,
     address_delete,
     address_get,
     address_list,
@@ -44,6 +46,7 @@ __all__ = [
     "TokenPair",
     "UserInfo",
     "address_create",
+    "address_default_get",
     "address_delete",
     "address_get",
     "address_list",

@@ -79,9 +79,18 @@ def address_list(*, user_id: UUID | str) -> QuerySet[Address]:
     return Address.objects.filter(user_id=user_id).order_by("-created_at", "id")
 
 
-def address_get(*, user_id: UUID | str, address_id: UUID | str) -> AddressInfo:
-    """The user's address. Raises AddressNotFound when unknown or another user's."""
+def address_get(user_id: UUID | str, address_id: UUID | str) -> AddressInfo:
+    """The user's address. Raises AddressNotFound when unknown or another user's.
+
+    Checkout calls it with the id a client sent, so ownership is part of the lookup.
+    """
     return _info(_own(user_id=user_id, address_id=address_id))
+
+
+def address_default_get(user_id: UUID | str, type: str) -> AddressInfo | None:
+    """The user's default address of this type (`shipping` or `billing`), or None."""
+    address = Address.objects.filter(user_id=user_id, type=type, is_default=True).first()
+    return _info(address) if address is not None else None
 
 
 def _save(address: Address) -> AddressInfo:
