@@ -158,6 +158,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front of the app; 0 trusts only REMOTE_ADDR, so X-Forwarded-For cannot be
+    # spoofed to dodge per-address rate limits. Behind one load balancer set NUM_PROXIES=1.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 SIMPLE_JWT = {
