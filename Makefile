@@ -25,6 +25,7 @@ seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 
 run: seed
+	@$(PY) manage.py collectstatic --noinput -v0
 	@bash scripts/run.sh
 
 lint: $(BIN)/.installed
