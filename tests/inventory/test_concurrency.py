@@ -111,3 +111,74 @@ def test_two_expiry_runners_release_each_reservation_once():
     level = StockLevel.objects.get(variant_id=variant.id)
     assert (level.quantity, level.reserved) == (40, 0)
     assert services.stock_reconcile() == []
+
+
+def _wait_until_a_session_waits_on_a_lock(timeout: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("no session started waiting on a lock")
+
+
+def test_deactivating_a_warehouse_while_a_checkout_holds_its_stock_does_not_deadlock():
+    """Checkout reserves inside its own transaction; a staff (de)activation of a warehouse
+    locks the warehouse, then that warehouse's stock levels. The reservation's inserts check
+    their foreign key to the warehouse (FOR KEY SHARE) while holding level locks: with the
+    warehouse locked FOR UPDATE the two waited on each other and PostgreSQL killed one."""
+    variant = VariantFactory()
+    main = WarehouseFactory(code="MAIN", priority=10)
+    east = WarehouseFactory(code="EAST", priority=20)
+    for warehouse in (main, east):
+        services.stock_adjust(variant_id=variant.id, warehouse_id=warehouse.id, delta=5, reason="")
+    holding, go = threading.Event(), threading.Event()
+
+    def checkout():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                # The variant's levels are locked (all of them, in primary-key order) …
+                services.stock_adjust(
+                    variant_id=variant.id, warehouse_id=east.id, delta=1, reason="late receipt"
+                )
+                holding.set()
+                assert go.wait(timeout=30)
+                # … then units are reserved in MAIN while the deactivation waits for them.
+                return services.reservation_create(order_id=uuid.uuid4(), lines=[(variant.id, 2)])
+        except Exception as exc:
+            return exc
+        finally:
+            connection.close()
+
+    def deactivate():
+        try:
+            assert holding.wait(timeout=30)
+            return services.warehouse_update(warehouse_id=main.id, active=False)
+        except Exception as exc:
+            return exc
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reserved = pool.submit(checkout)
+        deactivated = pool.submit(deactivate)
+        assert holding.wait(timeout=30)
+        _wait_until_a_session_waits_on_a_lock()  # the deactivation, on the levels
+        go.set()
+        reserved, deactivated = reserved.result(timeout=60), deactivated.result(timeout=60)
+
+    assert not isinstance(reserved, Exception), reserved
+    assert not isinstance(deactivated, Exception), deactivated
+    assert [(r.warehouse_id, r.quantity) for r in reserved] == [(main.id, 2)]
+    assert deactivated.active is False
+    assert services.availability([variant.id]) == {variant.id: 6}  # EAST only
+    assert services.stock_reconcile() == []

@@ -58,16 +58,25 @@ def warehouse_update(
     (De)activating changes what every variant stocked there can sell: their levels are locked
     (primary-key order) and one `stock.changed` per variant is published in the same
     transaction. Raises NotFound for an unknown warehouse.
+
+    The warehouse row is locked FOR NO KEY UPDATE, not FOR UPDATE: every reservation, movement
+    and new level inserted for the warehouse takes FOR KEY SHARE on it (the foreign key
+    check) while holding its stock-level locks, and FOR UPDATE would conflict with that —
+    a (de)activation waiting for those level locks would then deadlock with them.
     """
     with transaction.atomic():
-        warehouse = Warehouse.objects.select_for_update().filter(id=warehouse_id).first()
+        warehouse = Warehouse.objects.select_for_update(no_key=True).filter(id=warehouse_id).first()
         if warehouse is None:
             raise NotFound("Unknown warehouse.", details={"warehouse_id": str(warehouse_id)})
         flipped = active is not None and active != warehouse.active
+        changed = []
         for field, value in (("name", name), ("priority", priority), ("active", active)):
             if value is not None:
                 setattr(warehouse, field, value)
-        warehouse.save()
+                changed.append(field)
+        if changed:
+            # Never the unique `code`: an UPDATE of a key column would take FOR UPDATE again.
+            warehouse.save(update_fields=changed)
         if flipped:
             variant_ids = StockLevel.objects.filter(warehouse=warehouse).values("variant_id")
             list(
