@@ -171,6 +171,20 @@ def test_adjust_bad_input(staff_client, stock, warehouse, change, field):
     assert StockMovement.objects.count() == before
 
 
+def test_adjust_past_the_largest_quantity_is_400_not_a_database_error(staff_client, warehouse):
+    variant = VariantFactory()
+    payload = {"variant_id": str(variant.id), "warehouse_id": str(warehouse.id), "delta": 2**31 - 1}
+    assert staff_client.post("/api/v1/inventory/adjust", payload, format="json").status_code == 200
+    err = error(
+        staff_client.post("/api/v1/inventory/adjust", payload | {"delta": 1}, format="json"),
+        400,
+        "invalid",
+    )
+    assert "delta" in err["details"]
+    assert StockLevel.objects.get(variant_id=variant.id).quantity == 2**31 - 1
+    assert StockMovement.objects.filter(variant_id=variant.id).count() == 1
+
+
 def test_adjust_idempotency_key_replays_and_conflicts(staff_client, stock, warehouse):
     a, _ = stock
     payload = {"variant_id": str(a.id), "warehouse_id": str(warehouse.id), "delta": 3}

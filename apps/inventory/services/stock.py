@@ -16,6 +16,8 @@ from apps.inventory.services.info import StockDifference, StockLevelInfo
 from apps.inventory.services.stock_events import low_stock_check, stock_changed_publish
 
 MANUAL_KINDS = (StockMovement.Kind.ADJUSTMENT, StockMovement.Kind.RECEIPT)
+# The quantity column is a PostgreSQL integer.
+MAX_QUANTITY = 2**31 - 1
 
 
 def stock_level_info(level: StockLevel) -> StockLevelInfo:
@@ -49,7 +51,8 @@ def stock_adjust(
     (`adjustment`, or `receipt` for received goods), raises low-stock alerts and publishes
     `stock.changed`, all in one transaction (joining the caller's).
     Raises InvalidInput naming `variant_id` (unknown in the catalog), `warehouse_id` (unknown),
-    `delta` (not a non-zero integer) or `kind`; StockConflict (409 `conflict`) when the
+    `delta` (not a non-zero integer, or one that takes the quantity past MAX_QUANTITY) or
+    `kind`; StockConflict (409 `conflict`) when the
     quantity would fall below what is reserved; nothing is written then.
     """
     variant_id = _as_uuid(variant_id, "variant_id")
@@ -84,6 +87,10 @@ def stock_adjust(
                     "reserved": level.reserved,
                     "delta": delta,
                 },
+            )
+        if level.quantity + delta > MAX_QUANTITY:
+            raise InvalidInput(
+                details={"delta": [f"The quantity would exceed {MAX_QUANTITY} units."]}
             )
         level.quantity += delta
         level.save(update_fields=["quantity", "updated_at"])
