@@ -38,8 +38,12 @@ test: $(BIN)/.installed
 	$(MAKE) --no-print-directory lint
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmarks use their own database (recreated by the seed benchmark) and Redis database 9,
+# unless DATABASE_URL / REDIS_URL are set; BENCH_ARGS e.g. --quick, --products 20000.
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop_bench
+bench: export REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: migrate
-	$(PY) bench/run_all.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

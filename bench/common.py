@@ -1,0 +1,72 @@
+"""What every benchmark shares: Django set-up, the results folder, machine facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def django_setup() -> None:
+    """Set up Django in this process with the benchmark settings (DEBUG off, no throttles).
+
+    Outbox relays go to an in-memory Celery broker in THIS process (the stock races publish
+    stock.changed events), so benchmarks never queue tasks on the shared RabbitMQ; the
+    gunicorn servers keep the configured broker (no endpoint measured there publishes).
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    import logging
+
+    import django
+
+    django.setup()
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)  # "no hostname" for memory://
+
+
+def database_name() -> str:
+    from urllib.parse import urlsplit
+
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop")
+    return urlsplit(url).path.lstrip("/")
+
+
+def machine_info() -> dict:
+    info = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "database": database_name(),
+    }
+    try:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            info["postgresql"] = cursor.fetchone()[0]
+            cursor.execute("SHOW max_connections")
+            info["postgresql_max_connections"] = int(cursor.fetchone()[0])
+    except Exception as exc:  # machine facts must never sink a run
+        info["postgresql"] = f"unknown ({exc.__class__.__name__})"
+    return info
+
+
+def save(name: str, data: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    payload = {"benchmark": name, "at": datetime.now(UTC).isoformat(timespec="seconds"), **data}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return path
+
+
+def header(title: str) -> None:
+    print(f"\n=== {title} " + "=" * max(0, 70 - len(title)), flush=True)

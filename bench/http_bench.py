@@ -1,0 +1,150 @@
+"""`http`: read throughput and latency of the shop under gunicorn, against a bare Django view.
+
+16 closed-loop clients (bench/load.py, two generator processes) on the same machine as the
+server: on 2 cores the generator takes a share of the CPU, which lowers every figure alike;
+the ratios to the bare view are the fairer comparison.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+
+from bench.load import run_load
+from bench.server import gunicorn
+
+CONCURRENCY = 16
+# gunicorn shapes tried on this machine; the best (by the geometric mean of the probe's
+# req/s over bare, detail and list) serves ALL endpoints of the measured run.
+CONFIGS = ((4, 1), (2, 4), (3, 2))
+TARGETS = {"detail_over_bare": 0.80, "list_over_bare": 0.50, "p99_ms": 50.0}
+
+
+def _request(url: str, *, method: str = "GET", body: dict | None = None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", "Accept": "application/json"}
+        | (headers or {}),
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), json.loads(response.read() or b"null")
+
+
+def _endpoints(base: str, fixtures: dict, cart_token: str) -> dict[str, dict]:
+    root = fixtures["root_category"]
+    return {
+        "bare": {"url": f"{base}/bench/bare"},
+        "detail (cached)": {
+            "url": [f"{base}/api/v1/products/{pid}" for pid in fixtures["detail_ids"]]
+        },
+        "list (default page)": {"url": f"{base}/api/v1/products"},
+        "list ?category=<root>&ordering=-price": {
+            "url": f"{base}/api/v1/products?category={root}&ordering=-price"
+        },
+        "categories": {"url": f"{base}/api/v1/categories"},
+        "cart GET (anonymous, 2 lines)": {
+            "url": f"{base}/api/v1/cart",
+            "headers": {"X-Cart-Token": cart_token},
+        },
+    }
+
+
+def _prepare(base: str, fixtures: dict) -> str:
+    """Warm every detail entry in the cache; make an anonymous cart with two lines."""
+    for pid in fixtures["detail_ids"]:
+        _request(f"{base}/api/v1/products/{pid}")
+    _, headers, _ = _request(f"{base}/api/v1/cart")
+    token = headers["X-Cart-Token"]
+    for variant_id in fixtures["stocked_variant_ids"][:2]:
+        _request(
+            f"{base}/api/v1/cart/items",
+            method="POST",
+            body={"variant_id": variant_id, "quantity": 1},
+            headers={"X-Cart-Token": token},
+        )
+    return token
+
+
+def _measure(endpoints: dict, names, seconds: float, *, quiet: bool = False) -> dict:
+    results = {}
+    for name in names:
+        spec = endpoints[name]
+        result = run_load(
+            name,
+            spec["url"],
+            concurrency=CONCURRENCY,
+            seconds=seconds,
+            headers=spec.get("headers"),
+        )
+        if not quiet:
+            print("  " + result.line(), flush=True)
+        results[name] = result.as_dict()
+    return results
+
+
+def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
+    probe_names = ("bare", "detail (cached)", "list (default page)")
+    probes = {}
+    for workers, threads in CONFIGS:
+        label = f"{workers} workers x {threads} threads"
+        print(f"probe: {label} ({probe_seconds:.0f} s per endpoint)", flush=True)
+        with gunicorn(workers, threads) as base:
+            endpoints = _endpoints(base, fixtures, _prepare(base, fixtures))
+            _measure(endpoints, probe_names, min(2.0, probe_seconds), quiet=True)  # warm
+            figures = _measure(endpoints, probe_names, probe_seconds)
+        score = math.exp(sum(math.log(max(f["rps"], 1e-9)) for f in figures.values()) / 3)
+        probes[label] = {
+            "workers": workers,
+            "threads": threads,
+            "score": round(score, 1),
+            "rps": {n: round(f["rps"]) for n, f in figures.items()},
+        }
+    best = max(probes.values(), key=lambda p: p["score"])
+    label = f"{best['workers']} workers x {best['threads']} threads"
+    print(f"measured run with the best shape: {label} ({seconds:.0f} s per endpoint)", flush=True)
+    with gunicorn(best["workers"], best["threads"]) as base:
+        endpoints = _endpoints(base, fixtures, _prepare(base, fixtures))
+        _measure(endpoints, probe_names, min(2.0, seconds), quiet=True)  # warm every worker
+        results = _measure(endpoints, list(endpoints), seconds)
+
+    bare = results["bare"]["rps"]
+    ratios = {
+        "detail_over_bare": results["detail (cached)"]["rps"] / bare,
+        "list_over_bare": results["list (default page)"]["rps"] / bare,
+        "list_category_over_bare": results["list ?category=<root>&ordering=-price"]["rps"] / bare,
+        "categories_over_bare": results["categories"]["rps"] / bare,
+        "cart_get_over_bare": results["cart GET (anonymous, 2 lines)"]["rps"] / bare,
+    }
+    ratios = {k: round(v, 3) for k, v in ratios.items()}
+    p99_over = {n: r["p99_ms"] for n, r in results.items() if r["p99_ms"] >= TARGETS["p99_ms"]}
+    verdict = {
+        "detail_over_bare_meets_0.80": ratios["detail_over_bare"] >= TARGETS["detail_over_bare"],
+        "list_over_bare_meets_0.50": ratios["list_over_bare"] >= TARGETS["list_over_bare"],
+        "p99_under_50ms": not p99_over,
+        "p99_over_50ms": p99_over,
+    }
+    print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    met = {True: "met", False: "MISSED"}
+    print(
+        f"targets: detail/bare >= 0.80 {met[verdict['detail_over_bare_meets_0.80']]}"
+        f", list/bare >= 0.50 {met[verdict['list_over_bare_meets_0.50']]}"
+        f", p99 < 50 ms {'met' if not p99_over else 'MISSED for ' + ', '.join(p99_over)}"
+    )
+    return {
+        "concurrency": CONCURRENCY,
+        "seconds_per_endpoint": seconds,
+        "server": {
+            "workers": best["workers"],
+            "threads": best["threads"],
+            "worker_class": "gthread" if best["threads"] > 1 else "sync",
+            "chosen_from": probes,
+        },
+        "results": results,
+        "ratios": ratios,
+        "targets": TARGETS,
+        "verdict": verdict,
+    }
