@@ -257,3 +257,30 @@ def test_pagination_page_size_is_capped(staff_client, warehouse):
     assert body["count"] == 4 and len(body["results"]) == 2 and body["next"]
     body = staff_client.get("/api/v1/warehouses", {"page_size": 1000}).json()
     assert len(body["results"]) == 4
+
+
+def test_the_schema_documents_each_inventory_operation_once_as_it_answers():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    ours = {p for p in paths if p.startswith(("/api/v1/inventory", "/api/v1/warehouses"))}
+    assert ours == {
+        "/api/v1/warehouses",
+        "/api/v1/inventory",
+        "/api/v1/inventory/adjust",
+        "/api/v1/inventory/movements",
+    }
+    for path in ("/api/v1/warehouses", "/api/v1/inventory", "/api/v1/inventory/movements"):
+        listed = paths[path]["get"]
+        schema = listed["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema["$ref"].startswith("#/components/schemas/Paginated"), path
+        assert {"page", "page_size"} <= {p["name"] for p in listed["parameters"]}
+    for path in ("/api/v1/inventory", "/api/v1/inventory/movements"):
+        filters = {p["name"]: p["schema"] for p in paths[path]["get"]["parameters"]}
+        assert (
+            filters["variant_id"] == filters["warehouse_id"] == {"type": "string", "format": "uuid"}
+        )
+    adjust = paths["/api/v1/inventory/adjust"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in adjust["parameters"] if p["in"] == "header"}
+    assert set(adjust["responses"]) == {"200"}
+    assert set(paths["/api/v1/warehouses"]["post"]["responses"]) == {"201"}

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from apps.inventory.models import StockMovement
+
 
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer only: "5", 5.0 and true are rejected rather than coerced."""
@@ -56,7 +58,7 @@ class MovementSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     variant_id = serializers.UUIDField()
     warehouse_id = serializers.UUIDField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=StockMovement.Kind.choices)
     quantity_delta = serializers.IntegerField()
     reserved_delta = serializers.IntegerField()
     reason = serializers.CharField()

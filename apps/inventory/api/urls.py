@@ -1,13 +1,24 @@
-from django.urls import re_path
+from django.urls import path
+from drf_spectacular.utils import extend_schema
 
 from apps.inventory.api import views
 
-# Canonical paths have no trailing slash; the same path with one also answers.
+
+def _route(route: str, view_class: type, name: str) -> list:
+    """The canonical path (no trailing slash) and the same path with one, which also answers
+    but stays out of the OpenAPI schema so every operation is documented once."""
+    with_slash = extend_schema(exclude=True)(
+        type(f"{view_class.__name__}WithSlash", (view_class,), {})
+    )
+    return [
+        path(route, view_class.as_view(), name=name),
+        path(f"{route}/", with_slash.as_view()),
+    ]
+
+
 urlpatterns = [
-    re_path(r"^warehouses/?$", views.WarehouseListCreateView.as_view(), name="warehouses"),
-    re_path(r"^inventory/?$", views.StockLevelListView.as_view(), name="inventory-levels"),
-    re_path(r"^inventory/adjust/?$", views.StockAdjustView.as_view(), name="inventory-adjust"),
-    re_path(
-        r"^inventory/movements/?$", views.MovementListView.as_view(), name="inventory-movements"
-    ),
+    *_route("warehouses", views.WarehouseListCreateView, "warehouses"),
+    *_route("inventory", views.StockLevelListView, "inventory-levels"),
+    *_route("inventory/adjust", views.StockAdjustView, "inventory-adjust"),
+    *_route("inventory/movements", views.MovementListView, "inventory-movements"),
 ]

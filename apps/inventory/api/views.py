@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAdminUser
@@ -13,9 +14,16 @@ from apps.inventory import services
 from apps.inventory.api import serializers as s
 from shop.idempotency import idempotent
 
+_FILTERS = [
+    OpenApiParameter("variant_id", OpenApiTypes.UUID, description="Only this variant"),
+    OpenApiParameter("warehouse_id", OpenApiTypes.UUID, description="Only this warehouse"),
+]
+
 
 class _StaffView(GenericAPIView):
     permission_classes = [IsAdminUser]
+    # Filters are parsed by the serializers below, not by django-filter.
+    filter_backends: list = []
 
     def _paginated(self, rows, serializer_class):
         page = self.paginate_queryset(rows)
@@ -47,12 +55,7 @@ def _query(serializer_class, request) -> dict:
 class StockLevelListView(_StaffView):
     serializer_class = s.StockLevelSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("variant_id", str, description="variant UUID"),
-            OpenApiParameter("warehouse_id", str, description="warehouse UUID"),
-        ]
-    )
+    @extend_schema(parameters=_FILTERS, responses=s.StockLevelSerializer(many=True))
     def get(self, request):
         query = _query(s.StockLevelFilterSerializer, request)
         variant_id = query.get("variant_id")
@@ -77,7 +80,18 @@ class StockLevelListView(_StaffView):
 class StockAdjustView(_StaffView):
     serializer_class = s.StockAdjustSerializer
 
-    @extend_schema(request=s.StockAdjustSerializer, responses=s.StockLevelSerializer)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The first answer per (user, key) is replayed for 24 hours.",
+            )
+        ],
+        request=s.StockAdjustSerializer,
+        responses=s.StockLevelSerializer,
+    )
     def post(self, request):
         def handle() -> Response:
             serializer = s.StockAdjustSerializer(data=request.data)
@@ -91,12 +105,7 @@ class StockAdjustView(_StaffView):
 class MovementListView(_StaffView):
     serializer_class = s.MovementSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("variant_id", str, description="variant UUID"),
-            OpenApiParameter("warehouse_id", str, description="warehouse UUID"),
-        ]
-    )
+    @extend_schema(parameters=_FILTERS, responses=s.MovementSerializer(many=True))
     def get(self, request):
         query = _query(s.MovementFilterSerializer, request)
         movements = services.movements_list(
