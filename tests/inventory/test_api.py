@@ -284,3 +284,31 @@ def test_the_schema_documents_each_inventory_operation_once_as_it_answers():
     assert "Idempotency-Key" in {p["name"] for p in adjust["parameters"] if p["in"] == "header"}
     assert set(adjust["responses"]) == {"200"}
     assert set(paths["/api/v1/warehouses"]["post"]["responses"]) == {"201"}
+
+
+def test_adjust_idempotency_keys_are_scoped_per_user(staff_client, stock, warehouse):
+    from tests.accounts.factories import UserFactory
+    from tests.conftest import bearer_client
+
+    a, _ = stock
+    other_staff = bearer_client(UserFactory(is_staff=True))
+    payload = {"variant_id": str(a.id), "warehouse_id": str(warehouse.id)}
+
+    def adjust(client, key, delta):
+        return client.post(
+            "/api/v1/inventory/adjust",
+            payload | {"delta": delta},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    assert adjust(staff_client, "k-1", 3).json()["quantity"] == 8
+    # The same key and body from another user is that user's own request: applied.
+    theirs = adjust(other_staff, "k-1", 3)
+    assert theirs.json()["quantity"] == 11 and "Idempotent-Replayed" not in theirs
+    replay = adjust(other_staff, "k-1", 3)
+    assert replay.json() == theirs.json() and replay["Idempotent-Replayed"] == "true"
+    # A key another user sent with a different body is no conflict either.
+    assert adjust(other_staff, "k-2", 1).json()["quantity"] == 12
+    assert adjust(staff_client, "k-2", 3).json()["quantity"] == 15
+    assert StockLevel.objects.get(variant_id=a.id, warehouse=warehouse).quantity == 15
