@@ -114,3 +114,49 @@ def test_brands_list_and_staff_create(api_client, user_client, staff_client, bra
     duplicate = staff_client.post("/api/v1/brands", {"name": "northwind"}, format="json")
     assert duplicate.status_code == 400 and "name" in duplicate.json()["error"]["details"]
     assert Brand.objects.count() == 2
+
+
+def test_a_category_reads_like_its_patch_answer(api_client, staff_client, tree):
+    for path in (f"{URL}/{tree['shirts'].id}", f"{URL}/{tree['shirts'].id}/"):
+        response = api_client.get(path)
+        assert response.status_code == 200, response.content
+        assert response.json() == {
+            "id": str(tree["shirts"].id), "name": "Shirts", "slug": "shirts",
+            "path": "/clothing/shirts/", "level": 1, "parent_id": str(tree["clothing"].id),
+        }  # fmt: skip
+    patched = staff_client.patch(f"{URL}/{tree['shirts'].id}", {}, format="json")
+    assert patched.json() == api_client.get(f"{URL}/{tree['shirts'].id}").json()
+    missing = api_client.get(f"{URL}/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_category_and_brand_wrong_methods_are_405(staff_client, tree):
+    for method, path in (
+        ("put", f"{URL}/{tree['shirts'].id}"),
+        ("post", f"{URL}/{tree['shirts'].id}"),
+        ("delete", URL),
+        ("put", "/api/v1/brands"),
+        ("post", f"{URL}/{tree['shirts'].id}/products"),
+    ):
+        response = getattr(staff_client, method)(path, {}, format="json")
+        assert response.status_code == 405, (method, path)
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_category_writes_answer_with_and_without_a_slash(staff_client, tree):
+    created = staff_client.post(f"{URL}/", {"name": "Hats"}, format="json")
+    assert created.status_code == 201
+    category_id = created.json()["id"]
+    assert (
+        staff_client.patch(f"{URL}/{category_id}/", {"name": "Caps"}, format="json").json()["name"]
+        == "Caps"
+    )
+    assert staff_client.delete(f"{URL}/{category_id}/").status_code == 204
+
+
+def test_brand_update_of_an_unknown_brand_is_not_found(db):
+    from apps.catalog.exceptions import BrandNotFound
+    from apps.catalog.services import brand_update
+
+    with pytest.raises(BrandNotFound):
+        brand_update(brand_id="00000000-0000-0000-0000-000000000000", name="X", slug="x")

@@ -3,7 +3,8 @@ only), writes are staff-only; reviews need a signed-in user."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
@@ -15,6 +16,15 @@ from apps.catalog.api import serializers as s
 
 def _is_staff(request) -> bool:
     return bool(request.user and request.user.is_staff)
+
+
+def _path_id(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class _CatalogView(GenericAPIView):
+    # Filters are parsed by our own query serializers, not by django-filter.
+    filter_backends: list = []
 
 
 class _ProductListMixin:
@@ -36,13 +46,15 @@ class _ProductListMixin:
         return self.get_paginated_response(s.ProductListItemSerializer(page, many=True).data)
 
 
-class ProductListCreateView(_ProductListMixin, GenericAPIView):
+class ProductListCreateView(_ProductListMixin, _CatalogView):
     serializer_class = s.ProductListItemSerializer
 
     def get_permissions(self):
         return [IsAdminUser()] if self.request.method == "POST" else [AllowAny()]
 
-    @extend_schema(parameters=[s.ProductListQuerySerializer])
+    @extend_schema(
+        parameters=[s.ProductListQuerySerializer], responses=s.ProductListItemSerializer(many=True)
+    )
     def get(self, request):
         return self._render_list(request)
 
@@ -55,7 +67,8 @@ class ProductListCreateView(_ProductListMixin, GenericAPIView):
         return Response(detail, status=status.HTTP_201_CREATED)
 
 
-class ProductDetailView(GenericAPIView):
+@extend_schema(parameters=[_path_id("product_id")])
+class ProductDetailView(_CatalogView):
     serializer_class = s.ProductDetailSerializer
 
     def get_permissions(self):
@@ -88,7 +101,7 @@ class ProductDetailView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CategoryListCreateView(GenericAPIView):
+class CategoryListCreateView(_CatalogView):
     serializer_class = s.CategorySerializer
     pagination_class = None  # the tree is not paginated (API.md, Lists)
 
@@ -107,9 +120,16 @@ class CategoryListCreateView(GenericAPIView):
         return Response(s.CategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
 
-class CategoryDetailView(GenericAPIView):
+@extend_schema(parameters=[_path_id("category_id")])
+class CategoryDetailView(_CatalogView):
     serializer_class = s.CategorySerializer
-    permission_classes = [IsAdminUser]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAdminUser()]
+
+    @extend_schema(responses=s.CategorySerializer)
+    def get(self, request, category_id):
+        return Response(s.CategorySerializer(services.category_get(category_id=category_id)).data)
 
     @extend_schema(request=s.CategoryWriteSerializer, responses=s.CategorySerializer)
     def patch(self, request, category_id):
@@ -124,21 +144,25 @@ class CategoryDetailView(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CategoryProductListView(_ProductListMixin, GenericAPIView):
+@extend_schema(parameters=[_path_id("category_id")])
+class CategoryProductListView(_ProductListMixin, _CatalogView):
     serializer_class = s.ProductListItemSerializer
 
-    @extend_schema(parameters=[s.ProductListQuerySerializer])
+    @extend_schema(
+        parameters=[s.ProductListQuerySerializer], responses=s.ProductListItemSerializer(many=True)
+    )
     def get(self, request, category_id):
         services.category_get(category_id=category_id)  # 404 for an unknown category
         return self._render_list(request, category=category_id)
 
 
-class BrandListCreateView(GenericAPIView):
+class BrandListCreateView(_CatalogView):
     serializer_class = s.BrandSerializer
 
     def get_permissions(self):
         return [IsAdminUser()] if self.request.method == "POST" else [AllowAny()]
 
+    @extend_schema(responses=s.BrandSerializer(many=True))
     def get(self, request):
         page = self.paginate_queryset(services.brands_list())
         return self.get_paginated_response(s.BrandSerializer(page, many=True).data)
@@ -151,12 +175,14 @@ class BrandListCreateView(GenericAPIView):
         return Response(s.BrandSerializer(brand).data, status=status.HTTP_201_CREATED)
 
 
-class ProductReviewListCreateView(GenericAPIView):
+@extend_schema(parameters=[_path_id("product_id")])
+class ProductReviewListCreateView(_CatalogView):
     serializer_class = s.ReviewSerializer
 
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "POST" else [AllowAny()]
 
+    @extend_schema(responses=s.ReviewSerializer(many=True))
     def get(self, request, product_id):
         reviews = services.reviews_list(product_id=product_id, include_hidden=_is_staff(request))
         page = self.paginate_queryset(reviews)

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
-from apps.catalog.exceptions import InvalidBrand
+from apps.catalog.exceptions import BrandNotFound, InvalidBrand
 from apps.catalog.models import Brand, Product
 from apps.catalog.services.detail import product_cache_invalidate_on_commit
 
@@ -40,9 +40,12 @@ def brand_create(*, name: str, slug: str | None = None) -> Brand:
 
 def brand_update(*, brand_id, name: str, slug: str) -> Brand:
     """Rename a brand (the admin); drops the cached details of its products on commit.
-    Raises `InvalidBrand` when the name or slug is taken."""
+    Raises `BrandNotFound`, or `InvalidBrand` when the name or slug is taken."""
     name, value = (name or "").strip(), slugify(slug or name)[:200]
     with transaction.atomic():
+        brand = Brand.objects.select_for_update().filter(id=brand_id).first()
+        if brand is None:
+            raise BrandNotFound()
         errors: dict[str, list[str]] = {}
         others = Brand.objects.exclude(id=brand_id)
         if not name or others.filter(name__iexact=name).exists():
@@ -51,7 +54,6 @@ def brand_update(*, brand_id, name: str, slug: str) -> Brand:
             errors["slug"] = ["Blank or already taken."]
         if errors:
             raise InvalidBrand(details=errors)
-        brand = Brand.objects.select_for_update().get(id=brand_id)
         brand.name, brand.slug = name, value
         brand.save(update_fields=["name", "slug"])
         product_ids = Product.objects.filter(brand_id=brand_id).values_list("id", flat=True)
