@@ -291,3 +291,138 @@ def test_unknown_product_is_404(api_client, staff_client):
     assert staff_client.patch(f"{URL}/{missing}", {"name": "x"}, format="json").status_code == 404
     assert staff_client.delete(f"{URL}/{missing}").status_code == 404
     assert api_client.get(f"{URL}/not-a-uuid").json()["error"]["code"] == "not_found"
+
+
+def test_the_same_variant_twice_in_one_request_is_400(staff_client, catalog):
+    product = catalog["mid"]
+    variant = product.variants.get()
+    response = staff_client.patch(f"{URL}/{product.id}", {"variants": [
+        {"id": str(variant.id), "sku": "MID-A"},
+        {"id": str(variant.id), "sku": "MID-B"},
+    ]}, format="json")  # fmt: skip
+    assert response.status_code == 400, response.content
+    details = response.json()["error"]["details"]["variants"]
+    assert details[0] == {} and "id" in details[1]
+    assert Variant.objects.get(id=variant.id).sku == "MID"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "base_price": "9999999999.99",
+                "variants": [{"sku": "HUGE-1", "price_adjustment": "1"}],
+            },
+            "variants",
+        ),
+        ({"base_price": "9999999999.99", "variants": []}, None),  # the default variant fits
+    ],
+)
+def test_a_price_beyond_the_column_is_400_not_500(staff_client, tree, body, field):
+    response = staff_client.post(URL, write_body(tree, sku="HUGE", **body), format="json")
+    if field is None:
+        assert response.status_code == 201, response.content
+        return
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["details"]
+    assert not Product.objects.filter(sku="HUGE").exists()
+
+
+def test_a_base_price_raise_beyond_the_column_for_an_existing_variant_is_400(staff_client, catalog):
+    product = catalog["mid"]
+    response = staff_client.patch(f"{URL}/{product.id}", {"variants": [
+        {"sku": "MID-PLUS", "price_adjustment": "1000.00"}]}, format="json")  # fmt: skip
+    assert response.status_code == 200
+    response = staff_client.patch(
+        f"{URL}/{product.id}", {"base_price": "9999999999.00"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "base_price" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("name", ["x" * 101, " "])
+def test_an_attribute_name_that_cannot_be_stored_is_400(staff_client, tree, name):
+    response = staff_client.post(
+        URL, write_body(tree, attributes={name: "a", "ok": "b"}), format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["details"]["attributes"]) == {name}
+    assert not Product.objects.filter(sku="NEW-1").exists()
+
+
+def test_names_differing_past_100_characters_are_400_not_a_500(staff_client, catalog):
+    long = "n" * 100
+    response = staff_client.patch(
+        f"{URL}/{catalog['mid'].id}",
+        {"attributes": {long + "a": "1", long + "b": "2"}},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "attributes" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("put", ""), ("delete", ""), ("post", "/{id}"), ("put", "/{id}/reviews"),
+     ("delete", "/{id}/reviews")],
+)  # fmt: skip
+def test_a_wrong_method_is_405_in_the_error_body(staff_client, catalog, method, path):
+    target = URL + path.format(id=catalog["mid"].id)
+    for url in (target, f"{target}/"):
+        response = getattr(staff_client, method)(url, {}, format="json")
+        assert response.status_code == 405, (url, response.content)
+        assert response.json() == {"error": {
+            "code": "method_not_allowed", "message": response.json()["error"]["message"],
+            "details": {}}}  # fmt: skip
+
+
+def test_every_list_has_the_envelope_and_the_cap(api_client, catalog, tree):
+    import uuid
+
+    from apps.catalog.models import Brand, Review
+
+    product = catalog["mid"]
+    Review.objects.bulk_create(
+        Review(product=product, user_id=uuid.uuid4(), rating=4) for _ in range(101)
+    )
+    Brand.objects.bulk_create(Brand(name=f"Bulk {i}", slug=f"bulk-{i}") for i in range(101))
+    Product.objects.bulk_create(
+        Product(sku=f"BULK-{i}", slug=f"bulk-{i}", name=f"Bulk {i}", category=tree["oxford"],
+                base_price=Decimal("1.00"), price=Decimal("1.00"))
+        for i in range(101)
+    )  # fmt: skip
+    for path in (
+        URL,
+        f"{URL}/",
+        f"/api/v1/categories/{tree['clothing'].id}/products",
+        f"/api/v1/categories/{tree['clothing'].id}/products/",
+        f"{URL}/{product.id}/reviews",
+        f"{URL}/{product.id}/reviews/",
+        "/api/v1/brands",
+        "/api/v1/brands/",
+    ):
+        response = api_client.get(path, {"page_size": 1000})
+        assert response.status_code == 200, (path, response.content)
+        body = response.json()
+        assert set(body) == {"count", "next", "previous", "results"}, path
+        assert body["count"] > 100 and len(body["results"]) == 100, path
+        assert body["previous"] is None and "page=2" in body["next"], path
+        assert len(api_client.get(path).json()["results"]) == 20, path  # the default size
+
+
+def test_hidden_products_are_404_for_customers_everywhere(
+    api_client, user_client, staff_client, catalog, tree
+):
+    draft = catalog["draft"]
+    archived = product_via_services(sku="GONE", category=tree["shirts"], status="archived")
+    for product in (draft, archived):
+        for client in (api_client, user_client):
+            for path in (f"{URL}/{product.id}", f"{URL}/{product.id}/reviews"):
+                response = client.get(path)
+                assert response.status_code == 404, path
+                assert response.json()["error"]["code"] == "not_found"
+            listed = client.get(f"/api/v1/categories/{tree['shirts'].id}/products")
+            assert product.sku not in skus(listed)
+        assert staff_client.get(f"{URL}/{product.id}").status_code == 200
+        assert staff_client.get(f"{URL}/{product.id}/reviews").status_code == 200

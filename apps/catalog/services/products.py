@@ -42,6 +42,9 @@ ORDERINGS = {
     "-rating": ("-rating", "-num_reviews", "id"),
 }
 STATUSES = {choice.value for choice in Product.Status}
+# The largest amount a price column holds (numeric(12, 2)); beyond it PostgreSQL refuses.
+MAX_PRICE = Decimal("9999999999.99")
+ATTRIBUTE_NAME_MAX = 100  # ProductAttribute.name
 
 
 # --- reads -----------------------------------------------------------------------------
@@ -161,6 +164,7 @@ def _plan_variants(
     changed: list[Variant] = []
     new: list[Variant] = []
     position = max((v.position for v in existing.values()), default=-1) + 1
+    mentioned: set[UUID] = set()
     for index, item in enumerate(items):
         variant_id = item.get("id")
         if variant_id is not None:
@@ -168,6 +172,11 @@ def _plan_variants(
             if variant is None:
                 item_errors[index]["id"] = ["No such variant on this product."]
                 continue
+            if variant.id in mentioned:
+                # Two changes to one variant: which should win is anyone's guess.
+                item_errors[index]["id"] = ["This variant appears twice in this request."]
+                continue
+            mentioned.add(variant.id)
             changed.append(variant)
         else:
             if not item.get("sku"):
@@ -187,12 +196,20 @@ def _plan_variants(
             item_errors[index]["price_adjustment"] = [
                 f"Makes the price negative ({variant.price})."
             ]
+        elif variant.price > MAX_PRICE:
+            item_errors[index]["price_adjustment"] = [f"Makes the price exceed {MAX_PRICE}."]
 
     touched = {v.id for v in changed}
     for variant in existing.values():
-        if variant.id not in touched and base_price + variant.price_adjustment < 0:
+        if variant.id in touched:
+            continue
+        if base_price + variant.price_adjustment < 0:
             errors.setdefault("base_price", []).append(
                 f"Makes the price of variant {variant.sku} negative."
+            )
+        elif base_price + variant.price_adjustment > MAX_PRICE:
+            errors.setdefault("base_price", []).append(
+                f"Makes the price of variant {variant.sku} exceed {MAX_PRICE}."
             )
 
     # SKU uniqueness: within the request, then against every other variant in the database.
@@ -214,6 +231,20 @@ def _plan_variants(
     if any(item_errors):
         errors["variants"] = item_errors
     return changed, new
+
+
+def _check_attributes(errors: dict[str, Any], attributes: Any) -> None:
+    """Names are stored in a 100-character column, unique per product: refuse what would be
+    cut short (and so could collide) or blank, rather than store something else."""
+    if attributes is UNSET or not attributes:
+        return
+    problems = {
+        str(name): [f"An attribute name must be 1 to {ATTRIBUTE_NAME_MAX} characters."]
+        for name in attributes
+        if not str(name).strip() or len(str(name)) > ATTRIBUTE_NAME_MAX
+    }
+    if problems:
+        errors["attributes"] = problems
 
 
 def _raise_if(errors: dict[str, Any]) -> None:
@@ -284,6 +315,7 @@ def product_create(
     if base_price < 0:
         errors["base_price"] = ["Must not be negative."]
     _check_status(errors, status)
+    _check_attributes(errors, attributes)
     try:
         with transaction.atomic():
             _check_references(errors, category_id=category_id, brand_id=brand_id)
@@ -351,6 +383,7 @@ def product_update(
                     errors["base_price"] = ["Must not be negative."]
             new_base = product.base_price if base_price is UNSET else base_price
             _check_status(errors, status)
+            _check_attributes(errors, attributes)
             _check_references(errors, category_id=category_id, brand_id=brand_id)
             if (
                 sku is not UNSET
