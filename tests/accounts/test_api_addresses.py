@@ -208,3 +208,13 @@ def test_delete_answers_204_and_the_address_is_gone(user_client, user):
     assert response.status_code == 204
     assert not Address.objects.filter(id=address.id).exists()
     assert_error(user_client.get(detail(address.id)), 404, "not_found")
+
+
+def test_page_size_is_capped_at_100(user_client, user):
+    Address.objects.bulk_create(
+        Address(user=user, full_name="A", address_line1="1 Way", city="C", country="US")
+        for _ in range(101)
+    )
+    body = user_client.get(f"{URL}/", {"page_size": 1000}).json()
+    assert body["count"] == 101 and len(body["results"]) == 100
+    assert len(user_client.get(URL).json()["results"]) == 20
