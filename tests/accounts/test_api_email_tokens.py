@@ -257,3 +257,9 @@ def test_password_reset_requests_for_one_email_are_throttled(settings, user, mai
         assert request_reset(client, user.email).status_code == 202
     response = request_reset(APIClient(REMOTE_ADDR="10.0.2.99"), user.email)
     assert_error(response, 429, "throttled")
+
+
+@pytest.mark.parametrize("token", ["x" * 201, "x" * 5000, 12345])
+def test_a_token_that_cannot_be_ours_is_invalid_token_not_invalid(api_client, token):
+    assert verify(api_client, token).json() == INVALID_TOKEN
+    assert confirm(api_client, token, NEW_PASSWORD).json() == INVALID_TOKEN

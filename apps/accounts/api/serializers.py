@@ -50,7 +50,9 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200)
+    # No max_length: a token too long to be ours is a bad token (400 invalid_token, API.md),
+    # which the service decides, not a malformed request.
+    token = serializers.CharField()
 
 
 class PasswordResetSerializer(serializers.Serializer):
@@ -58,7 +60,7 @@ class PasswordResetSerializer(serializers.Serializer):
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200)
+    token = serializers.CharField()
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
 
 

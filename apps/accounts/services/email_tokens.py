@@ -28,6 +28,8 @@ from apps.accounts.services.sessions import sessions_revoke_all
 from apps.accounts.services.users import _validate_password
 
 Purpose = AccountToken.Purpose
+# Ours are 43 characters (32 bytes, URL-safe base64); anything far longer is not one of them.
+TOKEN_MAX_LENGTH = 200
 
 
 def _digest(raw: str) -> str:
@@ -52,7 +54,7 @@ def _token_issue(*, user: User, purpose: str) -> str:
 
 def _token_consume(*, raw: str, purpose: str) -> AccountToken:
     """Lock the token's row, check it and mark it used; the caller holds the transaction."""
-    if not isinstance(raw, str) or not raw:
+    if not isinstance(raw, str) or not raw or len(raw) > TOKEN_MAX_LENGTH:
         raise InvalidToken()
     token = (
         AccountToken.objects.select_for_update(of=("self",))
