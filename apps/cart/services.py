@@ -317,9 +317,10 @@ def cart_line_update(
 ) -> CartView:
     """Set a line's quantity; 0 removes the line.
 
-    Raises CartItemNotFound (unknown item), InvalidInput (`quantity` outside
-    0…CART_MAX_LINE_QUANTITY, or `variant_id` when raising a line whose product is no longer
-    for sale), InsufficientStock (more than available), VersionMismatch; nothing changes then.
+    The stock check is on the resulting quantity, like an add. Raises CartItemNotFound
+    (unknown item), InvalidInput (`quantity` outside 0…CART_MAX_LINE_QUANTITY, or `variant_id`
+    when the line's product is no longer for sale — such a line can only be removed),
+    InsufficientStock (more than available), VersionMismatch; nothing changes then.
     """
     _check_version(expected_version)
     item_id = _item_id(item_id)

@@ -133,6 +133,65 @@ def test_an_archived_product_line_is_flagged_and_left_out_of_totals(api_client, 
     assert body["subtotal"] == "4.00"
 
 
+def test_a_signed_in_user_sending_a_cart_token_neither_reads_nor_writes_that_cart(
+    api_client, user_client, make_variant
+):
+    theirs, mine = make_variant(), make_variant()
+    token = anonymous_cart(api_client)
+    add(api_client, theirs, 3)
+
+    read = user_client.get(CART, HTTP_X_CART_TOKEN=token)
+    assert read.json()["items"] == [] and read.json()["token"] is None
+    assert "X-Cart-Token" not in read
+    added = add(user_client, mine, 1, HTTP_X_CART_TOKEN=token)
+    assert [item["variant_id"] for item in added.json()["items"]] == [str(mine.id)]
+    assert user_client.delete(CART, HTTP_X_CART_TOKEN=token).json()["items"] == []
+
+    anonymous = api_client.get(CART)
+    assert anonymous["X-Cart-Token"] == token
+    assert [(i["variant_id"], i["quantity"]) for i in anonymous.json()["items"]] == [
+        (str(theirs.id), 3)
+    ]
+    assert anonymous.json()["version"] == 1
+
+
+def test_money_keeps_two_places_however_large_the_total(api_client, make_variant):
+    variant = make_variant(price="9999999999.99", stock=99)
+    anonymous_cart(api_client)
+    body = add(api_client, variant, 99).json()
+    assert item_of(body, variant)["line_total"] == "989999999999.01"
+    assert (body["subtotal"], body["total"]) == ("989999999999.01", "989999999999.01")
+
+
+def test_the_schema_documents_every_cart_answer_as_the_cart(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    cart = {"$ref": "#/components/schemas/Cart"}
+    expected = {
+        ("/api/v1/cart", "get"): "200",
+        ("/api/v1/cart", "delete"): "200",
+        ("/api/v1/cart/items", "post"): "201",
+        ("/api/v1/cart/items/{item_id}", "put"): "200",
+        ("/api/v1/cart/items/{item_id}", "delete"): "200",
+        ("/api/v1/cart/coupon", "post"): "200",
+        ("/api/v1/cart/coupon", "delete"): "200",
+        ("/api/v1/cart/merge", "post"): "200",
+    }
+    documented = {
+        (path, method): operation["responses"]
+        for path, operations in paths.items()
+        if path.startswith("/api/v1/cart")
+        for method, operation in operations.items()
+        if method != "parameters"
+    }
+    assert set(documented) == set(expected)
+    for operation, status in expected.items():
+        responses = documented[operation]
+        assert set(responses) == {status}, operation
+        assert responses[status]["content"]["application/json"]["schema"] == cart, operation
+
+
 def test_signed_in_users_need_no_token(user_client, variant):
     response = add(user_client, variant, 2)
     assert response.status_code == 201
@@ -299,6 +358,11 @@ def test_add_bad_input_is_400_invalid_naming_the_field_and_writes_nothing(
         ({"variant_id": str(variant.id), "quantity": 11}, {"quantity"}),
         ({"variant_id": str(variant.id), "quantity": "many"}, {"quantity"}),
         ({"variant_id": str(variant.id), "quantity": 1.5}, {"quantity"}),
+        # JSON integers only, as in every write of the API: no coercion of other types.
+        ({"variant_id": str(variant.id), "quantity": "2"}, {"quantity"}),
+        ({"variant_id": str(variant.id), "quantity": 2.0}, {"quantity"}),
+        ({"variant_id": str(variant.id), "quantity": True}, {"quantity"}),
+        ({"variant_id": str(variant.id), "quantity": None}, {"quantity"}),
         ({"variant_id": str(variant.id), "quantity": 10**30}, {"quantity"}),
     ]
     for body, fields in cases:
@@ -331,7 +395,18 @@ def test_put_bad_input(api_client, make_variant):
     anonymous_cart(api_client)
     item_id = add(api_client, variant).json()["items"][0]["id"]
     url = f"{ITEMS}/{item_id}"
-    for body in ({}, {"quantity": -1}, {"quantity": 100}, {"quantity": "x"}):
+    bodies = [
+        {},
+        {"quantity": -1},
+        {"quantity": 100},
+        {"quantity": "x"},
+        {"quantity": "3"},
+        {"quantity": 3.0},
+        {"quantity": 1.5},
+        {"quantity": True},
+        {"quantity": False},
+    ]
+    for body in bodies:
         error = assert_error(api_client.put(url, body, format="json"), 400, "invalid")
         assert "quantity" in error["details"]
     error = assert_error(

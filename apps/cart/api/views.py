@@ -89,7 +89,7 @@ class CartDetailView(CartBaseView):
     def get(self, request):
         return self.cart_response(services.cart_get(owner=self.owner))
 
-    @extend_schema(parameters=_MUTATION_HEADERS, responses=CartSerializer)
+    @extend_schema(parameters=_MUTATION_HEADERS, responses={200: CartSerializer})
     def delete(self, request):
         cart = services.cart_empty(owner=self.owner, expected_version=_expected_version(request))
         return self.cart_response(cart)
@@ -130,7 +130,7 @@ class CartItemDetailView(CartBaseView):
         )
         return self.cart_response(cart)
 
-    @extend_schema(parameters=_MUTATION_HEADERS, responses=CartSerializer)
+    @extend_schema(parameters=_MUTATION_HEADERS, responses={200: CartSerializer})
     def delete(self, request, item_id):
         cart = services.cart_line_remove(
             owner=self.owner, item_id=item_id, expected_version=_expected_version(request)
@@ -152,7 +152,9 @@ class CartCouponView(CartBaseView):
         return self.cart_response(cart)
 
     @extend_schema(
-        parameters=_MUTATION_HEADERS, request=CartCouponRemoveSerializer, responses=CartSerializer
+        parameters=_MUTATION_HEADERS,
+        request=CartCouponRemoveSerializer,
+        responses={200: CartSerializer},
     )
     def delete(self, request):
         _data(CartCouponRemoveSerializer, request)
