@@ -63,6 +63,7 @@ def test_first_anonymous_call_issues_a_token_in_header_and_body(api_client):
         "total": "0.00",
     }
     assert response["ETag"] == '"0"'
+    assert response["Cache-Control"] == "private, no-store"  # it carries the token
     again = api_client.get(CART, HTTP_X_CART_TOKEN=token)
     assert again["X-Cart-Token"] == token and again.json()["token"] == token
 

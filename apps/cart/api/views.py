@@ -74,6 +74,10 @@ class CartBaseView(APIView):
         # Also on errors: a 412 or 409 for a newly issued token must still hand it over.
         if self.owner is not None and self.owner.token:
             response[TOKEN_HEADER] = self.owner.token
+        # A cart answer is one visitor's, and an anonymous one carries its bearer token: no
+        # shared or browser cache may keep it (revalidation would not work either, as carts
+        # answer no If-None-Match).
+        response["Cache-Control"] = "private, no-store"
         return super().finalize_response(request, response, *args, **kwargs)
 
     def cart_response(self, cart: services.CartView, status_code: int = 200) -> Response:
