@@ -203,3 +203,29 @@ def test_expire_command_releases_and_signals(settings):
         assert services.availability([variant.id]) == {variant.id: 5}
     finally:
         reservation_expired.disconnect(on_expired)
+
+
+def test_inside_the_callers_transaction_a_shortfall_keeps_it_usable_and_its_rollback_undoes_all(
+    stocked, warehouse, django_capture_on_commit_callbacks
+):
+    """As checkout calls it: reserve inside an outer transaction that later fails."""
+    from django.db import transaction
+
+    events_before = OutboxEvent.objects.count()
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.reservation_create(order_id=uuid.uuid4(), lines=[(stocked.id, 6)])
+        with pytest.raises(InsufficientStock):
+            services.reservation_create(order_id=uuid.uuid4(), lines=[(stocked.id, 5)])
+        # The refused call rolled back only its own savepoint: the caller goes on.
+        assert services.availability([stocked.id]) == {stocked.id: 4}
+        raise RuntimeError("the payment intent could not be created")
+    assert callbacks == []  # the low-stock email of the reservation went with it
+    level = StockLevel.objects.get(variant_id=stocked.id, warehouse=warehouse)
+    assert (level.quantity, level.reserved) == (10, 0)
+    assert not Reservation.objects.exists()
+    assert OutboxEvent.objects.count() == events_before
+    assert services.stock_reconcile() == []
