@@ -102,8 +102,10 @@ def catalog_has_products() -> bool:
 # --- validation ------------------------------------------------------------------------
 
 
-def _variant_errors(count: int) -> list[dict[str, list[str]]]:
-    return [{} for _ in range(count)]
+def _variant_errors(count: int) -> dict[int, dict[str, list[str]]]:
+    # DRF's shape for a nested list (LIST_SERIALIZER_ERRORS_AS_DICT): {index: {field: [..]}},
+    # so `details.variants` reads the same whether the serializer or this service refused.
+    return {index: {} for index in range(count)}
 
 
 def _integrity_error(exc: IntegrityError) -> InvalidProduct:
@@ -228,8 +230,9 @@ def _plan_variants(
             item_errors[seen[sku]].setdefault("sku", []).append(
                 "A variant with this SKU already exists."
             )
-    if any(item_errors):
-        errors["variants"] = item_errors
+    failing = {index: messages for index, messages in item_errors.items() if messages}
+    if failing:
+        errors["variants"] = failing
     return changed, new
 
 
