@@ -46,6 +46,8 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "database": database_name(),
+        # Others share this machine: a high load average means noisier, lower figures.
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
     try:
         from django.db import connection
