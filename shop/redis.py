@@ -9,11 +9,14 @@ from django.conf import settings
 
 
 @functools.cache
-def _pool(url: str) -> redis.ConnectionPool:
-    return redis.ConnectionPool.from_url(
+def _client(url: str) -> redis.Redis:
+    # One client (and connection pool) per URL and process: clients are thread-safe, and
+    # building one per call cost ~0.3 ms on every cart request.
+    pool = redis.ConnectionPool.from_url(
         url, socket_connect_timeout=1, socket_timeout=2, health_check_interval=30
     )
+    return redis.Redis(connection_pool=pool)
 
 
 def redis_client() -> redis.Redis:
-    return redis.Redis(connection_pool=_pool(settings.REDIS_URL))
+    return _client(settings.REDIS_URL)

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from shop.api.fields import StrictIntegerField
+
 
 def _money(**kwargs) -> serializers.DecimalField:
     # Output only: two places, and no digit limit — a line of 99 units at a 12-digit catalog
     # price (or a cart of such lines) has more digits than any one price.
     return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: "5", 5.0 and true are rejected rather than coerced."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class CartItemAddSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -58,3 +59,10 @@ class Command(BaseCommand):
             f"Stock: {len(available)} variants stocked in two warehouses "
             f"({updated} catalog copies updated), in {seconds:.1f}s."
         )
+        if (summary.created or available) and not connection.in_atomic_block:
+            # Bulk loads leave dead rows and stale planner statistics behind (the stock step
+            # rewrites every product and variant row); without this, counting the product
+            # list read ~170k heap rows instead of the index, 130 ms instead of 20 ms. VACUUM
+            # cannot run inside a transaction (a caller's, or a test's), so it is skipped there.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
