@@ -50,3 +50,15 @@ def test_counters_are_kept_in_redis(db, api_client, settings):
     assert cache.keys("throttle_anon_*")
     cache.clear()  # a fresh Redis (or another process reading it) sees the same counters
     assert api_client.get("/api/v1/ping").status_code == 200
+
+
+def test_with_redis_down_requests_are_not_throttled_nor_failed(db, api_client, settings):
+    settings.THROTTLE_RATES = {"anon": "1/min"}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+    assert [api_client.get("/api/v1/ping").status_code for _ in range(2)] == [200, 200]

@@ -3,6 +3,8 @@ only), writes are staff-only; reviews need a signed-in user."""
 
 from __future__ import annotations
 
+import functools
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -29,6 +31,17 @@ class _CatalogView(GenericAPIView):
 
 class _ProductListMixin:
     def _render_list(self, request, **fixed):
+        if _is_staff(request):
+            return Response(self._build_page(request, fixed))
+        # The public lists are served from a page cache that every change they show retires;
+        # the key is the whole URL (the page's next/previous links are absolute).
+        page = services.product_list_page(
+            request_key=request.build_absolute_uri(),
+            build=functools.partial(self._build_page, request, fixed),
+        )
+        return Response(page)
+
+    def _build_page(self, request, fixed) -> dict:
         query = s.ProductListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = {**query.validated_data, **fixed}
@@ -43,7 +56,8 @@ class _ProductListMixin:
             ordering=params.get("ordering"),
         )
         page = self.paginate_queryset(products)
-        return self.get_paginated_response(s.ProductListItemSerializer(page, many=True).data)
+        items = s.ProductListItemSerializer(page, many=True).data
+        return self.get_paginated_response(items).data
 
 
 class ProductListCreateView(_ProductListMixin, _CatalogView):

@@ -18,6 +18,7 @@ from apps.catalog.services.detail import (
     product_cache_invalidate_on_commit,
     product_detail_get,
 )
+from apps.catalog.services.listing import product_list_page, product_lists_invalidate
 from apps.catalog.services.lookup import VariantInfo, variants_get
 from apps.catalog.services.products import (
     UNSET,
@@ -58,6 +59,8 @@ __all__ = [
     "product_cache_invalidate_on_commit",
     "product_create",
     "product_detail_get",
+    "product_list_page",
+    "product_lists_invalidate",
     "product_prices_refresh",
     "product_saved_elsewhere",
     "product_slug_for",

@@ -17,18 +17,20 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Prefetch
 
 from apps.catalog.exceptions import ProductNotFound
 from apps.catalog.models import Product, ProductAttribute, ProductImage, Variant
+from apps.catalog.services.listing import product_lists_invalidate
+from apps.catalog.services.read_cache import cache_fill, cache_get, guard_read, guards_bump
 
 logger = logging.getLogger("apps.catalog")
 
 # Bump the version when the dict's shape changes, so old entries are never served.
 _KEY = "catalog:product:v1:{}"
+_GUARD = "catalog:product-guard:{}"
 
 
 def money(value: Decimal) -> str:
@@ -99,21 +101,6 @@ def product_detail_build(product: Product) -> dict[str, Any]:
     }
 
 
-def _cache_get(key: str) -> dict[str, Any] | None:
-    try:
-        return cache.get(key)
-    except Exception as exc:  # Redis down or misconfigured: serve from the database
-        logger.warning("product cache read failed: %s", exc)
-        return None
-
-
-def _cache_set(key: str, value: dict[str, Any]) -> None:
-    try:
-        cache.set(key, value, timeout=settings.PRODUCT_CACHE_SECONDS)
-    except Exception as exc:
-        logger.warning("product cache write failed: %s", exc)
-
-
 def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) -> dict[str, Any]:
     """The API detail dict of a product, from the cache when it is there.
 
@@ -121,36 +108,52 @@ def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) 
     everyone else gets `ProductNotFound`, as for an unknown id.
     """
     # Normalised, so every spelling of an id shares the entry that invalidation drops.
-    key = _KEY.format(UUID(str(product_id)))
-    detail = _cache_get(key)
+    product_id = UUID(str(product_id))
+    key = _KEY.format(product_id)
+    detail = cache_get(key)
     if detail is None:
+        seen = guard_read(_GUARD.format(product_id))
         product = _detail_queryset().filter(id=product_id).first()
         if product is None:
             raise ProductNotFound()
         detail = product_detail_build(product)
-        _cache_set(key, detail)
+        cache_fill(
+            key,
+            detail,
+            guard=_GUARD.format(product_id),
+            seen=seen,
+            timeout=settings.PRODUCT_CACHE_SECONDS,
+        )
     if not include_hidden and detail["status"] != Product.Status.ACTIVE:
         raise ProductNotFound()
     return detail
 
 
-def product_cache_invalidate(product_ids: Iterable[UUID | str]) -> None:
-    """Drop the cached details now (prefer the on-commit variant inside a transaction)."""
-    keys = [_KEY.format(UUID(str(product_id))) for product_id in product_ids]
-    for start in range(0, len(keys), 1000):
-        try:
-            cache.delete_many(keys[start : start + 1000])
-        except Exception as exc:
-            # Entries expire after PRODUCT_CACHE_SECONDS anyway; a write must not fail here.
-            logger.warning("product cache invalidation failed: %s", exc)
+def product_cache_invalidate(product_ids: Iterable[UUID | str], *, listing: bool = True) -> None:
+    """Drop the cached details now (prefer the on-commit variant inside a transaction), and
+    with `listing` also every cached product list page (what lists show changed)."""
+    ids = [UUID(str(product_id)) for product_id in product_ids]
+    for start in range(0, len(ids), 1000):
+        batch = ids[start : start + 1000]
+        guards_bump(
+            [_GUARD.format(product_id) for product_id in batch],
+            drop=[_KEY.format(product_id) for product_id in batch],
+        )
+    if listing:
+        product_lists_invalidate()
 
 
-def product_cache_invalidate_on_commit(product_ids: Iterable[UUID | str]) -> None:
+def product_cache_invalidate_on_commit(
+    product_ids: Iterable[UUID | str], *, listing: bool = True
+) -> None:
     """Drop the cached details once the current transaction commits (now if there is none).
 
     After commit, so a concurrent reader cannot re-cache the old rows between our delete
-    and our commit.
+    and our commit; the guards stop a reader that loaded them before it (read_cache).
+    `listing=False` when nothing a list shows changed (e.g. a variant's available count).
     """
     ids = tuple(str(product_id) for product_id in product_ids)
     if ids:
-        transaction.on_commit(functools.partial(product_cache_invalidate, ids), robust=True)
+        transaction.on_commit(
+            functools.partial(product_cache_invalidate, ids, listing=listing), robust=True
+        )

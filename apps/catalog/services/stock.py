@@ -48,10 +48,12 @@ def variant_stock_apply(*, variant_id: UUID | str, available: int, at: datetime 
             available=available, in_stock=available > 0, stock_updated_at=at
         )
         in_stock = Variant.objects.filter(product_id=product_id, in_stock=True).exists()
-        if in_stock != product.in_stock:
+        flipped = in_stock != product.in_stock
+        if flipped:
             Product.objects.filter(id=product_id).update(in_stock=in_stock)
             events.publish("product.updated", {"id": str(product_id)})
-        product_cache_invalidate_on_commit([product_id])
+        # The detail shows `available`; lists show only the product's in_stock.
+        product_cache_invalidate_on_commit([product_id], listing=flipped)
     return True
 
 

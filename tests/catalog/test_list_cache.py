@@ -1,0 +1,117 @@
+"""The public product list pages are cached, retired by every change they show, and a reader
+that loaded old rows cannot store them after a change committed (detail and list alike)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from apps.catalog.models import Product
+from apps.catalog.services import (
+    product_detail_get,
+    product_list_page,
+    product_update,
+    variant_stock_apply,
+)
+from tests.catalog.factories import product_via_services
+from tests.catalog.test_cache_and_stock import DEAD_REDIS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def product(tree):
+    return product_via_services(sku="LISTED", category=tree["shirts"], base_price="25.00")
+
+
+def listed(client, **params):
+    response = client.get("/api/v1/products", params)
+    assert response.status_code == 200, response.content
+    return {item["sku"]: item for item in response.json()["results"]}
+
+
+def test_a_cached_page_makes_no_query(api_client, product, django_assert_num_queries):
+    listed(api_client)
+    with django_assert_num_queries(0):
+        assert listed(api_client)["LISTED"]["price"] == "25.00"
+    # Another query string is another page.
+    with django_assert_num_queries(2):
+        listed(api_client, ordering="price")
+
+
+def test_a_change_that_lists_show_retires_every_cached_page(
+    api_client, product, django_capture_on_commit_callbacks
+):
+    assert listed(api_client)["LISTED"]["price"] == "25.00"
+    assert "LISTED" in listed(api_client, ordering="-price")
+    with django_capture_on_commit_callbacks(execute=True):
+        product_update(product_id=product.id, base_price="19.00")
+    assert listed(api_client)["LISTED"]["price"] == "19.00"
+    assert listed(api_client, ordering="-price")["LISTED"]["price"] == "19.00"
+
+
+def test_stock_that_does_not_flip_in_stock_keeps_list_pages_but_not_the_detail(
+    api_client, product, django_capture_on_commit_callbacks
+):
+    variant = product.variants.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        variant_stock_apply(variant_id=variant.id, available=5, at="2026-01-01T00:00:00Z")
+    assert listed(api_client)["LISTED"]["in_stock"] is True
+    detail = api_client.get(f"/api/v1/products/{product.id}").json()
+    assert detail["variants"][0]["available"] == 5
+
+    # A change behind the services' back shows whether the list page is still the cached one.
+    Product.objects.filter(id=product.id).update(name="Sneaky")
+    with django_capture_on_commit_callbacks(execute=True):
+        variant_stock_apply(variant_id=variant.id, available=3, at="2026-01-02T00:00:00Z")
+    assert listed(api_client)["LISTED"]["name"] == "Product LISTED"  # page kept
+    detail = api_client.get(f"/api/v1/products/{product.id}").json()
+    assert detail["variants"][0]["available"] == 3  # detail dropped
+
+    with django_capture_on_commit_callbacks(execute=True):
+        variant_stock_apply(variant_id=variant.id, available=0, at="2026-01-03T00:00:00Z")
+    page = listed(api_client)  # in_stock flipped: pages retired
+    assert page["LISTED"]["in_stock"] is False
+    assert page["LISTED"]["name"] == "Sneaky"
+
+
+def test_a_page_read_before_a_change_committed_is_not_stored(
+    rf, product, django_capture_on_commit_callbacks
+):
+    def slow_reader():
+        page = {"results": [{"sku": product.sku, "price": "25.00"}]}  # the old rows
+        with django_capture_on_commit_callbacks(execute=True):
+            product_update(product_id=product.id, base_price="11.00")  # commits meanwhile
+        return page
+
+    stale = product_list_page(request_key="http://testserver/api/v1/products", build=slow_reader)
+    assert stale["results"][0]["price"] == "25.00"  # the slow reader answers what it read
+    fresh = product_list_page(
+        request_key="http://testserver/api/v1/products",
+        build=lambda: {"results": [{"sku": product.sku, "price": "11.00"}]},
+    )
+    assert fresh["results"][0]["price"] == "11.00"  # but did not store it for others
+
+
+def test_a_detail_read_before_a_change_committed_is_not_stored(
+    product, django_capture_on_commit_callbacks, monkeypatch
+):
+    from apps.catalog.services import detail as detail_module
+
+    build = detail_module.product_detail_build
+
+    def build_then_a_writer_commits(loaded):
+        body = build(loaded)
+        with django_capture_on_commit_callbacks(execute=True):
+            product_update(product_id=product.id, base_price="12.00")
+        return body
+
+    monkeypatch.setattr(detail_module, "product_detail_build", build_then_a_writer_commits)
+    assert product_detail_get(product_id=product.id)["price"] == "25.00"
+    monkeypatch.setattr(detail_module, "product_detail_build", build)
+    assert product_detail_get(product_id=product.id)["price"] == "12.00"
+
+
+@override_settings(CACHES=DEAD_REDIS)
+def test_lists_work_with_redis_down(api_client, product):
+    assert listed(api_client)["LISTED"]["price"] == "25.00"
