@@ -5,10 +5,15 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 
+from shop.api.fastpath import CachedBody, with_anonymous_fast_path
 
-def api_route(route: str, view: type, name: str) -> list:
+
+def api_route(route: str, view: type, name: str, *, fast: CachedBody | None = None) -> list:
     """The canonical path (no trailing slash, API.md) and the same path with one, which answers
     the same but stays out of the OpenAPI schema, so every operation is documented once (and
-    operation ids do not clash)."""
+    operation ids do not clash). `fast` serves cached anonymous reads (shop.api.fastpath)."""
     with_slash = extend_schema(exclude=True)(type(f"{view.__name__}WithSlash", (view,), {}))
-    return [path(route, view.as_view(), name=name), path(f"{route}/", with_slash.as_view())]
+    views = [view.as_view(), with_slash.as_view()]
+    if fast is not None:
+        views = [with_anonymous_fast_path(drf_view, fast) for drf_view in views]
+    return [path(route, views[0], name=name), path(f"{route}/", views[1])]

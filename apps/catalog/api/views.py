@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -14,6 +15,16 @@ from rest_framework.response import Response
 
 from apps.catalog import services
 from apps.catalog.api import serializers as s
+
+
+def product_detail_fast(request, product_id) -> bytes | None:
+    """The cached detail for the anonymous fast path (shop.api.fastpath)."""
+    return services.product_detail_cached_body(product_id=product_id)
+
+
+def product_list_fast(request, **kwargs) -> bytes | None:
+    """The cached list page for the anonymous fast path (same key as `_render_list`)."""
+    return services.product_list_cached_body(request_key=request.build_absolute_uri())
 
 
 def _is_staff(request) -> bool:
@@ -35,11 +46,11 @@ class _ProductListMixin:
             return Response(self._build_page(request, fixed))
         # The public lists are served from a page cache that every change they show retires;
         # the key is the whole URL (the page's next/previous links are absolute).
-        page = services.product_list_page(
+        body = services.product_list_page(
             request_key=request.build_absolute_uri(),
             build=functools.partial(self._build_page, request, fixed),
         )
-        return Response(page)
+        return HttpResponse(body, content_type="application/json")
 
     def _build_page(self, request, fixed) -> dict:
         query = s.ProductListQuerySerializer(data=request.query_params)
@@ -90,10 +101,10 @@ class ProductDetailView(_CatalogView):
 
     @extend_schema(responses=s.ProductDetailSerializer)
     def get(self, request, product_id):
-        detail = services.product_detail_get(
+        body = services.product_detail_body(
             product_id=product_id, include_hidden=_is_staff(request)
         )
-        return Response(detail)
+        return HttpResponse(body, content_type="application/json")
 
     def _update(self, request, product_id, *, partial: bool):
         data = s.ProductWriteSerializer(data=request.data, partial=partial)

@@ -16,9 +16,15 @@ from apps.catalog.services.demo_seed import DemoSeedSummary, catalog_demo_seed
 from apps.catalog.services.detail import (
     product_cache_invalidate,
     product_cache_invalidate_on_commit,
+    product_detail_body,
+    product_detail_cached_body,
     product_detail_get,
 )
-from apps.catalog.services.listing import product_list_page, product_lists_invalidate
+from apps.catalog.services.listing import (
+    product_list_cached_body,
+    product_list_page,
+    product_lists_invalidate,
+)
 from apps.catalog.services.lookup import VariantInfo, variants_get
 from apps.catalog.services.products import (
     UNSET,
@@ -58,7 +64,10 @@ __all__ = [
     "product_cache_invalidate",
     "product_cache_invalidate_on_commit",
     "product_create",
+    "product_detail_body",
+    "product_detail_cached_body",
     "product_detail_get",
+    "product_list_cached_body",
     "product_list_page",
     "product_lists_invalidate",
     "product_prices_refresh",

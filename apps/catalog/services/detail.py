@@ -10,6 +10,7 @@ carry on, they never fail because of it.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Iterable
 from decimal import Decimal
@@ -24,12 +25,18 @@ from django.db.models import Prefetch
 from apps.catalog.exceptions import ProductNotFound
 from apps.catalog.models import Product, ProductAttribute, ProductImage, Variant
 from apps.catalog.services.listing import product_lists_invalidate
-from apps.catalog.services.read_cache import cache_fill, cache_get, guard_read, guards_bump
+from apps.catalog.services.read_cache import (
+    cache_fill,
+    cache_get,
+    guard_read,
+    guards_bump,
+    render_json,
+)
 
 logger = logging.getLogger("apps.catalog")
 
 # Bump the version when the dict's shape changes, so old entries are never served.
-_KEY = "catalog:product:v1:{}"
+_KEY = "catalog:product:v2:{}"
 _GUARD = "catalog:product-guard:{}"
 
 
@@ -101,32 +108,51 @@ def product_detail_build(product: Product) -> dict[str, Any]:
     }
 
 
-def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) -> dict[str, Any]:
-    """The API detail dict of a product, from the cache when it is there.
+def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
+    """(status, rendered detail) of a product, read through the cache."""
+    key = _KEY.format(product_id)
+    entry = cache_get(key)
+    if entry is None:
+        seen = guard_read(_GUARD.format(product_id))
+        product = _detail_queryset().filter(id=product_id).first()
+        if product is None:
+            raise ProductNotFound()
+        entry = (product.status, render_json(product_detail_build(product)))
+        cache_fill(
+            key,
+            entry,
+            guard=_GUARD.format(product_id),
+            seen=seen,
+            timeout=settings.PRODUCT_CACHE_SECONDS,
+        )
+    return entry
+
+
+def product_detail_body(*, product_id: UUID | str, include_hidden: bool = False) -> bytes:
+    """The API detail of a product as rendered JSON, from the cache when it is there.
 
     Draft and archived products exist only for callers with `include_hidden` (staff);
     everyone else gets `ProductNotFound`, as for an unknown id.
     """
     # Normalised, so every spelling of an id shares the entry that invalidation drops.
-    product_id = UUID(str(product_id))
-    key = _KEY.format(product_id)
-    detail = cache_get(key)
-    if detail is None:
-        seen = guard_read(_GUARD.format(product_id))
-        product = _detail_queryset().filter(id=product_id).first()
-        if product is None:
-            raise ProductNotFound()
-        detail = product_detail_build(product)
-        cache_fill(
-            key,
-            detail,
-            guard=_GUARD.format(product_id),
-            seen=seen,
-            timeout=settings.PRODUCT_CACHE_SECONDS,
-        )
-    if not include_hidden and detail["status"] != Product.Status.ACTIVE:
+    status, body = _detail_entry(UUID(str(product_id)))
+    if not include_hidden and status != Product.Status.ACTIVE:
         raise ProductNotFound()
-    return detail
+    return body
+
+
+def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) -> dict[str, Any]:
+    """The API detail dict of a product (as `product_detail_body`, parsed)."""
+    return json.loads(product_detail_body(product_id=product_id, include_hidden=include_hidden))
+
+
+def product_detail_cached_body(*, product_id: UUID | str) -> bytes | None:
+    """The rendered detail of an ACTIVE product if it is in the cache, else None; never
+    touches the database (the anonymous fast path)."""
+    entry = cache_get(_KEY.format(UUID(str(product_id))))
+    if entry is None or entry[0] != Product.Status.ACTIVE:
+        return None
+    return entry[1]
 
 
 def product_cache_invalidate(product_ids: Iterable[UUID | str], *, listing: bool = True) -> None:

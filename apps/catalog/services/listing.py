@@ -13,24 +13,43 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from apps.catalog.services.read_cache import cache_fill, cache_get, guard_read, guards_bump
+from apps.catalog.services.read_cache import (
+    cache_fill,
+    cache_get,
+    guard_read,
+    guards_bump,
+    render_json,
+)
 
 _GENERATION = "catalog:list-generation"
 _PAGE = "catalog:list:v1:{}:{}"
 PAGE_SECONDS = 300
 
 
-def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The page answering `request_key` (the absolute URL with its query), from the cache
-    when a page of the current generation is there, else `build()` (then cached)."""
+def _page_key(generation: str, request_key: str) -> str:
+    return _PAGE.format(generation, hashlib.sha256(request_key.encode()).hexdigest()[:32])
+
+
+def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) -> bytes:
+    """The rendered page answering `request_key` (the absolute URL with its query), from the
+    cache when a page of the current generation is there, else `build()` (then cached)."""
     generation = guard_read(_GENERATION)
-    digest = hashlib.sha256(request_key.encode()).hexdigest()[:32]
-    key = _PAGE.format(generation, digest)
-    if generation is not None and (page := cache_get(key)) is not None:
-        return page
-    page = build()
-    cache_fill(key, page, guard=_GENERATION, seen=generation, timeout=PAGE_SECONDS)
-    return page
+    if generation is not None and (body := cache_get(_page_key(generation, request_key))):
+        return body
+    body = render_json(build())
+    if generation is not None:
+        key = _page_key(generation, request_key)
+        cache_fill(key, body, guard=_GENERATION, seen=generation, timeout=PAGE_SECONDS)
+    return body
+
+
+def product_list_cached_body(*, request_key: str) -> bytes | None:
+    """The rendered page if it is cached for the current generation, else None (the
+    anonymous fast path: never touches the database)."""
+    generation = guard_read(_GENERATION)
+    if generation is None:
+        return None
+    return cache_get(_page_key(generation, request_key))
 
 
 def product_lists_invalidate() -> None:

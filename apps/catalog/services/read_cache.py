@@ -12,6 +12,7 @@ being down never fails a read or a write: reads fall back to the database.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -28,6 +29,12 @@ if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
 end
 return 0
 """
+
+
+def render_json(value: Any) -> bytes:
+    """JSON bytes as the API's renderer writes them (compact, UTF-8): cached entries hold the
+    rendered body, so a hit is served without building or rendering anything."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _redis():
