@@ -8,9 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from shop import health
 from shop.api.exceptions import not_found_view
 
+# The catalog first: URL resolution walks the patterns in order, and its reads are the hot path.
 api_v1 = [
-    path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
+    path("", include("apps.accounts.api.urls")),
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.cart.api.urls")),
 ]

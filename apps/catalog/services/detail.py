@@ -36,7 +36,7 @@ from apps.catalog.services.read_cache import (
 logger = logging.getLogger("apps.catalog")
 
 # Bump the version when the dict's shape changes, so old entries are never served.
-_KEY = "catalog:product:v2:{}"
+_KEY = "catalog:product:v3:{}"
 _GUARD = "catalog:product-guard:{}"
 
 
@@ -109,7 +109,8 @@ def product_detail_build(product: Product) -> dict[str, Any]:
 
 
 def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
-    """(status, rendered detail) of a product, read through the cache."""
+    """(status, rendered detail) of a product, read through the cache. The entry is stored as
+    `<status>\n<json>` (compact JSON has no raw newline), so a hit needs no unpickling."""
     key = _KEY.format(product_id)
     entry = cache_get(key)
     if entry is None:
@@ -117,7 +118,7 @@ def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
         product = _detail_queryset().filter(id=product_id).first()
         if product is None:
             raise ProductNotFound()
-        entry = (product.status, render_json(product_detail_build(product)))
+        entry = product.status.encode() + b"\n" + render_json(product_detail_build(product))
         cache_fill(
             key,
             entry,
@@ -125,7 +126,8 @@ def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
             seen=seen,
             timeout=settings.PRODUCT_CACHE_SECONDS,
         )
-    return entry
+    status, _, body = entry.partition(b"\n")
+    return status.decode(), body
 
 
 def product_detail_body(*, product_id: UUID | str, include_hidden: bool = False) -> bytes:
@@ -146,13 +148,16 @@ def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) 
     return json.loads(product_detail_body(product_id=product_id, include_hidden=include_hidden))
 
 
+_ACTIVE_PREFIX = Product.Status.ACTIVE.encode() + b"\n"
+
+
 def product_detail_cached_body(*, product_id: UUID | str) -> bytes | None:
     """The rendered detail of an ACTIVE product if it is in the cache, else None; never
     touches the database (the anonymous fast path)."""
-    entry = cache_get(_KEY.format(UUID(str(product_id))))
-    if entry is None or entry[0] != Product.Status.ACTIVE:
+    entry = cache_get(_KEY.format(product_id))
+    if entry is None or not entry.startswith(_ACTIVE_PREFIX):
         return None
-    return entry[1]
+    return entry[len(_ACTIVE_PREFIX) :]
 
 
 def product_cache_invalidate(product_ids: Iterable[UUID | str], *, listing: bool = True) -> None:

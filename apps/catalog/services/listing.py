@@ -22,7 +22,7 @@ from apps.catalog.services.read_cache import (
 )
 
 _GENERATION = "catalog:list-generation"
-_PAGE = "catalog:list:v1:{}:{}"
+_PAGE = "catalog:list:v2:{}:{}"
 PAGE_SECONDS = 300
 
 

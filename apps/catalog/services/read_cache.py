@@ -1,13 +1,14 @@
-"""Read-through Redis caching that a slow reader cannot poison with stale data.
+"""Read-through Redis caching of rendered JSON that a slow reader cannot poison.
 
 A plain "delete on commit" leaves a race: a reader that loaded the old rows just before a
 write committed can store them *after* the write dropped the key, and they would be served
 for the whole TTL. Here every cached entry has a guard counter that writers bump on commit;
 a reader notes the guard before it reads the database and stores its result only if the
-guard is unchanged at that moment (one atomic script). A hit is still one GET.
+guard is unchanged at that moment (one atomic script).
 
-Entries use the Django cache's key prefix and serializer, so `cache.get` reads them. Redis
-being down never fails a read or a write: reads fall back to the database.
+Entries are raw bytes (rendered JSON), stored under the Django cache's key prefix through
+its Redis connection: a hit is one GET with nothing to unpickle. Redis being down never
+fails a read or a write: reads fall back to the database.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ def _redis():
     return get_redis_connection("default")
 
 
-def cache_get(key: str) -> Any | None:
+def cache_get(key: str) -> bytes | None:
     try:
-        return cache.get(key)
+        return _redis().get(cache.make_key(key))
     except Exception as exc:  # Redis down or misconfigured: the caller reads the database
         logger.warning("catalog cache read failed: %s", exc)
         return None
@@ -59,16 +60,13 @@ def guard_read(guard: str) -> str | None:
     return value.decode() if value is not None else ""
 
 
-def cache_fill(key: str, value: Any, *, guard: str, seen: str | None, timeout: int) -> bool:
+def cache_fill(key: str, value: bytes, *, guard: str, seen: str | None, timeout: int) -> bool:
     """Store `value` under `key` only if `guard` still has the value `seen` before the read."""
     if seen is None:
         return False
     try:
-        client = _redis()
-        script = client.register_script(_FILL)
-        stored = script(
-            keys=[cache.make_key(key), cache.make_key(guard)],
-            args=[seen, cache.client.encode(value), int(timeout)],
+        stored = _redis().eval(
+            _FILL, 2, cache.make_key(key), cache.make_key(guard), seen, value, int(timeout)
         )
     except Exception as exc:
         logger.warning("catalog cache write failed: %s", exc)
