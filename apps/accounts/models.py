@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Access tokens issued before this instant are refused (set when every session is
+    # revoked, e.g. by a password reset); refresh tokens are blacklisted at the same time.
+    tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = UserManager()

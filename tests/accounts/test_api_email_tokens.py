@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import AccountToken
@@ -188,6 +189,24 @@ def test_confirm_signs_out_every_session(api_client, user, reset_token):
     for refresh in sessions:
         response = api_client.post("/api/v1/auth/refresh", {"refresh": refresh}, format="json")
         assert_error(response, 401, "not_authenticated")
+
+
+def test_confirm_also_refuses_access_tokens_issued_before_it(api_client, user, reset_token):
+    old_access = RefreshToken.for_user(user).access_token
+    old_access.set_iat(at_time=timezone.now() - timedelta(seconds=5))
+    me = api_client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {old_access}")
+    assert me.status_code == 200
+    assert confirm(api_client, reset_token).status_code == 204
+
+    me = api_client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {old_access}")
+    assert_error(me, 401, "not_authenticated")
+    # Signing in again right away works (same second as the reset included).
+    login = api_client.post(
+        "/api/v1/auth/login", {"email": user.email, "password": NEW_PASSWORD}, format="json"
+    )
+    assert login.status_code == 200
+    me = api_client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {login.json()['access']}")
+    assert me.status_code == 200
 
 
 def test_reset_token_is_single_use(api_client, user, reset_token):

@@ -116,7 +116,10 @@ def session_logout(*, refresh: str) -> None:
 
 
 def sessions_revoke_all(*, user_id: UUID) -> int:
-    """Blacklist every live refresh token of the user; returns how many were revoked."""
+    """Sign the user out everywhere: blacklist every live refresh token and refuse every
+    access token issued so far (JWTAuthentication checks `tokens_valid_after`). Returns how
+    many refresh tokens were revoked."""
+    User.objects.filter(id=user_id).update(tokens_valid_after=timezone.now())
     live = OutstandingToken.objects.filter(
         user_id=user_id, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
     )
