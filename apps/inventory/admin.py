@@ -13,6 +13,19 @@ from apps.inventory.models import LowStockAlert, Reservation, StockLevel, StockM
 from shop.errors import DomainError
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable, never added, changed or deleted by hand (the ledger and the reservations)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "priority", "active", "created_at"]
@@ -92,7 +105,7 @@ class StockLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ReadOnlyAdmin):
     list_display = ["order_id", "variant_id", "warehouse", "quantity", "status", "expires_at"]
     list_select_related = ["warehouse"]
     list_filter = ["status", "warehouse"]
@@ -100,18 +113,9 @@ class ReservationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "kind",
@@ -127,15 +131,6 @@ class StockMovementAdmin(admin.ModelAdmin):
     search_fields = ["=variant_id", "=order_id"]
     show_full_result_count = False
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LowStockAlert)

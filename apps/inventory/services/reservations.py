@@ -75,6 +75,16 @@ def _lock_levels(variant_ids) -> list[StockLevel]:
     return list(levels.filter(variant_id__in=variant_ids).order_by("pk"))
 
 
+def _lock_level_pairs(pairs: set[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], StockLevel]:
+    """Lock (in the one order of `_lock_levels`) and return the levels of these
+    (variant_id, warehouse_id) pairs, keyed by the pair."""
+    return {
+        (level.variant_id, level.warehouse_id): level
+        for level in _lock_levels({variant_id for variant_id, _ in pairs})
+        if (level.variant_id, level.warehouse_id) in pairs
+    }
+
+
 def _finish(levels: list[StockLevel], movements: list[StockMovement], at: datetime) -> None:
     StockLevel.objects.bulk_update(levels, ["quantity", "reserved", "updated_at"])
     StockMovement.objects.bulk_create(movements)
@@ -181,12 +191,7 @@ def _settle(reservations: list[Reservation], *, kind: str, reason: str = "") -> 
     """Confirm or release locked pending reservations: update their levels, write the ledger."""
     if not reservations:
         return
-    pairs = {(r.variant_id, r.warehouse_id) for r in reservations}
-    levels = {
-        (level.variant_id, level.warehouse_id): level
-        for level in _lock_levels({variant for variant, _ in pairs})
-        if (level.variant_id, level.warehouse_id) in pairs
-    }
+    levels = _lock_level_pairs({(r.variant_id, r.warehouse_id) for r in reservations})
     now = timezone.now()
     movements = []
     for reservation in reservations:
@@ -309,12 +314,9 @@ def stock_restock(
                     quantity -= take
         if not plan:
             return []
-        pairs = {(variant_id, warehouse_id) for variant_id, warehouse_id, _ in plan}
-        levels = {
-            (level.variant_id, level.warehouse_id): level
-            for level in _lock_levels({variant_id for variant_id, _ in pairs})
-            if (level.variant_id, level.warehouse_id) in pairs
-        }
+        levels = _lock_level_pairs(
+            {(variant_id, warehouse_id) for variant_id, warehouse_id, _ in plan}
+        )
         now = timezone.now()
         movements = []
         for variant_id, warehouse_id, quantity in plan:
