@@ -36,6 +36,10 @@ def event_relay(event_id: UUID) -> bool:
     """Hand one committed event to the broker. A failure is logged; the sweep retries later."""
     from shop.events.tasks import event_dispatch_task
 
+    # Marked before sending: once the message is out, a worker may hold the event's row
+    # lock while its handlers run, and this request must not wait for them.
+    sent = OutboxEvent.objects.filter(id=event_id)
+    sent.update(sent_at=timezone.now())
     try:
         event_dispatch_task.apply_async(
             args=[str(event_id)], retry=True, retry_policy=PUBLISH_RETRY_POLICY
@@ -43,9 +47,9 @@ def event_relay(event_id: UUID) -> bool:
     except Retry:
         pass  # run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) and a handler failed: delivered
     except Exception as exc:  # the broker is down or unreachable: leave it for the sweep
+        sent.update(sent_at=None)
         logger.warning("event %s not sent, the sweep will retry: %s", event_id, exc)
         return False
-    OutboxEvent.objects.filter(id=event_id, sent_at__isnull=True).update(sent_at=timezone.now())
     return True
 
 
