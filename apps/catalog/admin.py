@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.paginator import Paginator
-from django.db import connection
 from django.forms.models import BaseInlineFormSet
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from apps.catalog import services
@@ -21,28 +18,8 @@ from apps.catalog.models import (
     Review,
     Variant,
 )
+from shop.admin_pagination import EstimatedCountPaginator
 from shop.errors import DomainError
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counting 100k+ rows exactly on every changelist page is slow; an unfiltered list uses
-    PostgreSQL's planner estimate (pg_class.reltuples, kept by ANALYZE/autovacuum)."""
-
-    EXACT_BELOW = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        query = getattr(self.object_list, "query", None)
-        if query is not None and not query.where:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [query.model._meta.db_table],
-                )
-                row = cursor.fetchone()
-            if row and row[0] >= self.EXACT_BELOW:
-                return int(row[0])
-        return super().count
 
 
 class VariantInlineFormSet(BaseInlineFormSet):

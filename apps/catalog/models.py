@@ -84,6 +84,8 @@ class Product(models.Model):
                 fields=["-created_at"], name="product_active_new_idx", condition=Q(status="active")
             ),
             models.Index(fields=["status", "price"], name="product_status_price_idx"),
+            # The admin's changelist (all statuses, newest first, id as the tie-breaker).
+            models.Index(fields=["-created_at", "-id"], name="product_newest_idx"),
             models.Index(fields=["brand", "price"], name="product_brand_price_idx"),
             # The storefront's other sort orders (-rating, name) over active products.
             models.Index(

@@ -10,11 +10,15 @@ from django.shortcuts import render
 
 from apps.inventory import services
 from apps.inventory.models import LowStockAlert, Reservation, StockLevel, StockMovement, Warehouse
+from shop.admin_pagination import EstimatedCountPaginator
 from shop.errors import DomainError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, never added, changed or deleted by hand (the ledger and the reservations)."""
+    """Viewable, never added, changed or deleted by hand (the ledger and the reservations).
+    These tables grow with every order: counts are estimated when unfiltered."""
+
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False
@@ -56,6 +60,7 @@ class AdjustForm(forms.Form):
 
 @admin.register(StockLevel)
 class StockLevelAdmin(admin.ModelAdmin):
+    paginator = EstimatedCountPaginator
     list_display = [
         "variant_id",
         "warehouse",
@@ -108,10 +113,9 @@ class StockLevelAdmin(admin.ModelAdmin):
 class ReservationAdmin(ReadOnlyAdmin):
     list_display = ["order_id", "variant_id", "warehouse", "quantity", "status", "expires_at"]
     list_select_related = ["warehouse"]
-    list_filter = ["status", "warehouse"]
+    list_filter = ["status", "warehouse", "created_at"]
     search_fields = ["=order_id", "=variant_id"]
     show_full_result_count = False
-    date_hierarchy = "created_at"
 
 
 @admin.register(StockMovement)
@@ -127,10 +131,9 @@ class StockMovementAdmin(ReadOnlyAdmin):
         "reason",
     ]
     list_select_related = ["warehouse"]
-    list_filter = ["kind", "warehouse"]
+    list_filter = ["kind", "warehouse", "created_at"]
     search_fields = ["=variant_id", "=order_id"]
     show_full_result_count = False
-    date_hierarchy = "created_at"
 
 
 @admin.register(LowStockAlert)

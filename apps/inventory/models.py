@@ -119,10 +119,11 @@ class StockMovement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at", "id"]
+        ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["variant_id", "warehouse"], name="movement_level_idx"),
-            models.Index(fields=["-created_at"], name="movement_created_idx"),
+            # The ledger newest first (API and admin), without sorting the whole table.
+            models.Index(fields=["-created_at", "-id"], name="movement_newest_idx"),
             models.Index(
                 fields=["order_id"], name="movement_order_idx", condition=Q(order_id__isnull=False)
             ),
