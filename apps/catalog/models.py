@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 ZERO = Decimal("0.00")
 
@@ -86,6 +88,8 @@ class Product(models.Model):
             models.Index(fields=["status", "price"], name="product_status_price_idx"),
             # The admin's changelist (all statuses, newest first, id as the tie-breaker).
             models.Index(fields=["-created_at", "-id"], name="product_newest_idx"),
+            # name__icontains (admin search) is UPPER(name) LIKE '%…%': trigrams serve it.
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="product_name_trgm_idx"),
             models.Index(fields=["brand", "price"], name="product_brand_price_idx"),
             # The storefront's other sort orders (-rating, name) over active products.
             models.Index(
