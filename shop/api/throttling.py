@@ -1,40 +1,78 @@
 """Throttles whose rates come from `settings.THROTTLE_RATES` (env `THROTTLE_RATES`).
 
 Rates are read on each request rather than once at import, so operators and tests can change
-them without a restart of the class machinery. Counters live in the Redis cache.
+them without a restart. Each check is one Lua script on the cache's Redis: a sliding log
+(the same rule as DRF's: at most N requests in any window of the period), trimmed, counted
+and appended atomically, so concurrent requests on several processes are all counted (DRF's
+own throttles read the log, then write it back, and lose counts under concurrency). With
+Redis down, requests are let through (fail open).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
+from django.core.cache import cache
+from django_redis import get_redis_connection
 from rest_framework import throttling
 
 logger = logging.getLogger("shop.api")
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+# KEYS[1] the log; ARGV: period (s), limit, a unique member. Redis's clock, so several app
+# servers agree. Answers {1} when allowed, else {0, seconds until the oldest entry expires}.
+_SLIDING_LOG = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local period = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(period))
+  return {1}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, tostring(tonumber(oldest[2]) + period - now)}
+"""
 
 
 class _SettingsRateMixin:
     def get_rate(self):
         return settings.THROTTLE_RATES.get(self.scope)
 
+    def parse_rate(self, rate):
+        # DRF reads only the unit's first letter; accept "10/min" as well as "10/m".
+        num, period = rate.split("/")
+        return int(num), PERIODS[period.strip()[0]]
+
     def allow_request(self, request, view):
         self.rate = self.get_rate()
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
         try:
-            return super().allow_request(request, view)
+            allowed, *wait = get_redis_connection("default").eval(
+                _SLIDING_LOG,
+                1,
+                cache.make_key(f"throttle:{self.key}"),
+                self.duration,
+                self.num_requests,
+                uuid.uuid4().hex,
+            )
         except Exception as exc:
-            # The counters live in Redis; with Redis down the API keeps answering (fail
-            # open) rather than turning every request into a 500.
             logger.warning("throttle %s not checked: %s", self.scope, exc)
             return True
+        self.retry_after = float(wait[0]) if wait else 0.0
+        return bool(allowed)
 
-    def parse_rate(self, rate):
-        # DRF reads only the unit's first letter; accept "10/min" as well as "10/m".
-        num, period = rate.split("/")
-        return int(num), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0]]
+    def wait(self):
+        return self.retry_after
 
 
 class AnonRateThrottle(_SettingsRateMixin, throttling.AnonRateThrottle):

@@ -139,6 +139,6 @@ def test_anonymous_hits_take_the_fast_path_and_answer_what_drf_answers(
     settings.THROTTLE_RATES = {"anon": "2/min", "user": "100/min"}
     from django.core.cache import cache
 
-    cache.delete_many(cache.keys("throttle_*"))
+    cache.delete_many(cache.keys("throttle:*"))
     statuses = [api_client.get(f"/api/v1/products/{product.id}").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
