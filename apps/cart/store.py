@@ -111,12 +111,22 @@ def _script(name: str) -> redis.commands.core.Script:
     return redis_client().register_script(_source(name))
 
 
+# Redis cannot take the write now: unreachable, slow, out of memory (noeviction), or a
+# replica promoted/demoted during a failover. The client may retry; nothing was changed.
+_UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+)
+
+
 def _redis_errors_as_unavailable(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        except _UNAVAILABLE as exc:
             raise CartUnavailable() from exc
 
     return wrapper

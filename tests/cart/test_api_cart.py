@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from decimal import Decimal
 
 import pytest
+import redis as redis_lib
 from rest_framework.test import APIClient
 
 from apps.catalog.models import Product, Variant
@@ -541,6 +546,38 @@ def test_redis_down_answers_503_on_cart_endpoints_and_nothing_else_breaks(
     assert api_client.get("/health/live").status_code == 200
     assert user_client.get("/api/v1/me").status_code == 200
     assert APIClient().get(f"/api/v1/products/{variant.product_id}").status_code == 200
-
-    settings.REDIS_URL = "redis://127.0.0.1:6379/14"
     assert add(api_client, variant).json()["version"] == 1  # nothing was half-written
+
+
+@pytest.fixture
+def full_redis():
+    """A real Redis that refuses every write: maxmemory 1 byte, no eviction."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port),
+         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--maxmemory", "1", "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis_lib.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis_lib.exceptions.ConnectionError:
+            assert time.monotonic() < deadline, "the test Redis did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_redis_out_of_memory_answers_503_and_changes_nothing(
+    user_client, variant, settings, full_redis
+):
+    settings.REDIS_URL = full_redis
+    assert_error(add(user_client, variant), 503, "service_unavailable")
+    assert redis_lib.Redis.from_url(full_redis).dbsize() == 0
