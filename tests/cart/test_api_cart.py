@@ -529,6 +529,7 @@ def test_redis_down_answers_503_on_cart_endpoints_and_nothing_else_breaks(
     api_client, user_client, variant, settings
 ):
     token = anonymous_cart(api_client)
+    healthy = settings.REDIS_URL
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     calls = [
         lambda: api_client.get(CART),
@@ -546,6 +547,8 @@ def test_redis_down_answers_503_on_cart_endpoints_and_nothing_else_breaks(
     assert api_client.get("/health/live").status_code == 200
     assert user_client.get("/api/v1/me").status_code == 200
     assert APIClient().get(f"/api/v1/products/{variant.product_id}").status_code == 200
+
+    settings.REDIS_URL = healthy  # Redis is back: the cart is as it was before the outage
     assert add(api_client, variant).json()["version"] == 1  # nothing was half-written
 
 
