@@ -8,6 +8,7 @@ body: `{"error": {"code", "message", "details"}}`.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 
 class DomainError(Exception):
@@ -51,3 +52,11 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
     http_status = 503
     default_message = "A backing service is unavailable; try again shortly."
+
+
+def parse_uuid(value: Any, field: str) -> UUID:
+    """`value` as a UUID, or InvalidInput naming `field` (services take ids from any caller)."""
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise InvalidInput(details={field: ["Must be a valid UUID."]}) from None

@@ -31,6 +31,7 @@ from apps.cart.exceptions import (
 )
 from apps.catalog.services import variants_get
 from apps.inventory.services import availability
+from shop.errors import parse_uuid
 
 # More distinct lines than this is not a shopping cart; it bounds the scripts' work too.
 CART_MAX_LINES = 100
@@ -127,13 +128,6 @@ class CartView:
 
 
 # --- input checks ---------------------------------------------------------------------------
-
-
-def _as_uuid(value: UUID | str, field_name: str) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise InvalidInput(details={field_name: ["Must be a valid UUID."]})
 
 
 def _check_quantity(quantity: int, *, minimum: int) -> None:
@@ -281,7 +275,7 @@ def cart_line_add(
     nothing is changed on any error.
     """
     _check_version(expected_version)
-    variant_id = _as_uuid(variant_id, "variant_id")
+    variant_id = parse_uuid(variant_id, "variant_id")
     _check_quantity(quantity, minimum=1)
     variant = _purchasable_variant(variant_id)
     now = timezone.now()

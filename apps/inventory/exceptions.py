@@ -17,27 +17,20 @@ class InsufficientStock(Conflict):
     """details: {"items": [{"variant_id", "requested", "available"}]}, one per short variant."""
 
     code = "insufficient_stock"
-    http_status = 409
     default_message = "Not enough stock."
 
 
 class StockConflict(Conflict):
     """A change would take a level's quantity below what is reserved (or below zero)."""
 
-    code = "conflict"
-    http_status = 409
     default_message = "The change would take the stock below what is reserved."
 
 
 class ReservationNotFound(NotFound):
-    code = "not_found"
-    http_status = 404
     default_message = "No reservation for this order."
 
 
 class ReservationReleased(Conflict):
     """The order's reservations were released (expired or cancelled) before confirmation."""
 
-    code = "conflict"
-    http_status = 409
     default_message = "The reservation was released before it could be confirmed."

@@ -23,6 +23,7 @@ from apps.inventory.models import Reservation, StockLevel, StockMovement
 from apps.inventory.services.info import ReservationInfo
 from apps.inventory.services.stock_events import low_stock_check, stock_changed_publish
 from apps.inventory.signals import reservation_expired
+from shop.errors import parse_uuid
 
 Kind = StockMovement.Kind
 Status = Reservation.Status
@@ -41,13 +42,6 @@ def reservation_info(reservation: Reservation) -> ReservationInfo:
     )
 
 
-def _uuid(value, field: str) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise InvalidInput(details={field: ["Must be a valid UUID."]})
-
-
 def _merge_lines(lines: Sequence[tuple[UUID, int]]) -> dict[UUID, int]:
     """{variant_id: quantity} in first-seen order; a variant named twice is summed."""
     if not lines:
@@ -58,7 +52,7 @@ def _merge_lines(lines: Sequence[tuple[UUID, int]]) -> dict[UUID, int]:
             variant_id, quantity = line
         except (TypeError, ValueError):
             raise InvalidInput(details={"lines": [f"Line {position}: (variant_id, quantity)."]})
-        variant_id = _uuid(variant_id, "variant_id")
+        variant_id = parse_uuid(variant_id, "variant_id")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
             raise InvalidInput(
                 details={"quantity": [f"Line {position}: must be a positive integer."]}
@@ -107,7 +101,7 @@ def reservation_create(
     for malformed lines. Idempotent per order: when the order already has pending
     reservations they are returned and nothing new is reserved.
     """
-    order_id = _uuid(order_id, "order_id")
+    order_id = parse_uuid(order_id, "order_id")
     wanted = _merge_lines(lines)
     ttl = settings.RESERVATION_TTL_SECONDS if ttl_seconds is None else ttl_seconds
     if isinstance(ttl, bool) or not isinstance(ttl, int) or ttl <= 0:
@@ -224,7 +218,7 @@ def reservation_confirm(*, order_id: UUID) -> list[ReservationInfo]:
     confirmed reservations. Raises ReservationReleased (409) when its reservations were
     released before, ReservationNotFound (404) when the order never reserved anything.
     """
-    order_id = _uuid(order_id, "order_id")
+    order_id = parse_uuid(order_id, "order_id")
     with transaction.atomic():
         pending = _lock_reservations(order_id, Status.PENDING)
         if pending:
@@ -245,7 +239,7 @@ def reservation_release(*, order_id: UUID, reason: str = "") -> list[Reservation
     """Release the order's pending reservations (cancelled or failed checkout): reserved
     drops, `release` movements. Idempotent: returns what it released, [] when nothing was
     pending. Confirmed reservations are untouched (use stock_restock for those)."""
-    order_id = _uuid(order_id, "order_id")
+    order_id = parse_uuid(order_id, "order_id")
     with transaction.atomic():
         pending = _lock_reservations(order_id, Status.PENDING)
         _settle(pending, kind=Kind.RELEASE, reason=reason or "released")
@@ -263,7 +257,7 @@ def stock_restock(
     `lines`) when a line asks for more than was confirmed and not yet returned; nothing is
     written then.
     """
-    order_id = _uuid(order_id, "order_id")
+    order_id = parse_uuid(order_id, "order_id")
     with transaction.atomic():
         # Locking the order's confirmed reservations serializes restocks of one order.
         confirmed = _lock_reservations(order_id, Status.CONFIRMED)

@@ -14,6 +14,7 @@ from apps.inventory.exceptions import InvalidInput, StockConflict
 from apps.inventory.models import StockLevel, StockMovement, Warehouse
 from apps.inventory.services.info import StockDifference, StockLevelInfo
 from apps.inventory.services.stock_events import low_stock_check, stock_changed_publish
+from shop.errors import parse_uuid
 
 MANUAL_KINDS = (StockMovement.Kind.ADJUSTMENT, StockMovement.Kind.RECEIPT)
 # The quantity column is a PostgreSQL integer.
@@ -28,13 +29,6 @@ def stock_level_info(level: StockLevel) -> StockLevelInfo:
         reserved=level.reserved,
         available=level.quantity - level.reserved,
     )
-
-
-def _as_uuid(value, field: str) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        raise InvalidInput(details={field: ["Must be a valid UUID."]})
 
 
 def stock_adjust(
@@ -55,8 +49,8 @@ def stock_adjust(
     `kind`; StockConflict (409 `conflict`) when the
     quantity would fall below what is reserved; nothing is written then.
     """
-    variant_id = _as_uuid(variant_id, "variant_id")
-    warehouse_id = _as_uuid(warehouse_id, "warehouse_id")
+    variant_id = parse_uuid(variant_id, "variant_id")
+    warehouse_id = parse_uuid(warehouse_id, "warehouse_id")
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise InvalidInput(details={"delta": ["Must be a non-zero integer."]})
     if kind not in MANUAL_KINDS:
