@@ -3,8 +3,6 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
-# Tests use their own Redis database so they never wipe a running dev shop's carts.
-TEST_ENV := REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
 .PHONY: run test lint check-services migrate seed bench clean
 
@@ -33,10 +31,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# The suite needs only the running servers: it creates its own database (test_<name>) and
+# uses a Redis database of its own (tests/settings.py), never the development ones.
 test: $(BIN)/.installed
-	@$(TEST_ENV) $(PY) manage.py preflight
+	@$(PY) manage.py preflight --server-only
 	$(MAKE) --no-print-directory lint
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks use their own database (recreated by the seed benchmark) and Redis database 9,
 # unless DATABASE_URL / REDIS_URL are set; BENCH_ARGS e.g. --quick, --products 20000.

@@ -15,6 +15,28 @@ def check_database() -> None:
         cursor.execute("SELECT 1")
 
 
+def server_connect():
+    """A psycopg connection (autocommit) to the PostgreSQL server of DATABASE_URL, on its
+    `postgres` maintenance database: it works before the shop's own database exists."""
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    return psycopg.connect(
+        host=db.get("HOST") or "127.0.0.1",
+        port=db.get("PORT") or 5432,
+        user=db.get("USER") or "postgres",
+        password=db.get("PASSWORD") or None,
+        dbname="postgres",
+        connect_timeout=3,
+        autocommit=True,
+    )
+
+
+def check_database_server() -> None:
+    with server_connect() as conn:
+        conn.execute("SELECT 1")
+
+
 def check_redis() -> None:
     from shop.redis import redis_client
 

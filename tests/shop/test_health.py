@@ -48,3 +48,28 @@ def test_schema_and_docs_are_served(db, client):
     assert b'src="/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"' in (
         docs.content
     )
+
+
+def _preflight(*args: str, database: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}"}
+    return subprocess.run(
+        [sys.executable, "manage.py", "preflight", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_preflight_for_the_tests_needs_the_server_not_the_development_database():
+    # A new machine has only PostgreSQL's default databases: `make test` must still start.
+    absent = "absent_dev_db_for_preflight"
+    assert _preflight("--server-only", database=absent).returncode == 0
+    plain = _preflight(database=absent)
+    assert plain.returncode == 1
+    assert plain.stderr.startswith("postgresql is not reachable")
+    assert "DATABASE_URL" in plain.stderr

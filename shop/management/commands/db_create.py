@@ -5,29 +5,22 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from psycopg import sql
 
+from shop.health import server_connect
+
 
 class Command(BaseCommand):
     help = "Create the PostgreSQL database named in DATABASE_URL if it does not exist."
 
     def handle(self, *args, **options):
-        db = settings.DATABASES["default"]
-        params = {
-            "host": db.get("HOST") or "127.0.0.1",
-            "port": db.get("PORT") or 5432,
-            "user": db.get("USER") or "postgres",
-            "password": db.get("PASSWORD") or None,
-            "dbname": "postgres",
-            "connect_timeout": 3,
-            "autocommit": True,
-        }
+        name = settings.DATABASES["default"]["NAME"]
         try:
-            with psycopg.connect(**params) as conn:
+            with server_connect() as conn:
                 exists = conn.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [name]
                 ).fetchone()
                 if not exists:
-                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-                    self.stdout.write(f"created database {db['NAME']}")
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                    self.stdout.write(f"created database {name}")
         except psycopg.OperationalError as exc:
             reason = str(exc).strip().splitlines()[0][:160]
             self.stderr.write(
