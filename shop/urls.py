@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.admin import admin_login
 from shop import health
 from shop.api.exceptions import not_found_view
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", ExportToDjangoView, name="metrics"),
+    # The admin's sign-in, throttled like the API's login (before the admin's own patterns).
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     # Anything else under the API answers 404 in the API's error body.
     re_path(r"^api/", not_found_view),
