@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -14,14 +17,20 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string only: 5 and 5.0 are refused rather than turned into "5" (the schema says
-    string, and a client that sends a number has a bug worth hearing about)."""
-
+class _StrictString:
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    """A JSON string only: 5 and 5.0 are refused rather than turned into "5" (the schema says
+    string, and a client that sends a number has a bug worth hearing about)."""
+
+
+class StrictRegexField(_StrictString, serializers.RegexField):
+    """A RegexField that takes JSON strings only (see StrictCharField)."""
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -35,11 +44,20 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class MoneyField(serializers.DecimalField):
-    """An amount as a decimal string ("29.99", API.md): a JSON number is refused, as a float
-    cannot carry cents exactly. Twelve digits, two places, like the price columns."""
+MONEY_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 
-    default_error_messages = {"invalid": 'Send the amount as a decimal string, e.g. "29.99".'}
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": MONEY_PATTERN, "example": "29.99"}
+)
+class MoneyField(serializers.DecimalField):
+    """An amount as a decimal string ("29.99", API.md), exactly as the schema's pattern says:
+    up to ten digits, optionally a point and one or two decimals. A JSON number is refused (a
+    float cannot carry cents exactly), and so are "", " 5", "+5", "1e3" that Decimal reads."""
+
+    default_error_messages = {
+        "invalid": 'Send the amount as a decimal string with at most two decimals, e.g. "29.99".'
+    }
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 12)
@@ -47,6 +65,9 @@ class MoneyField(serializers.DecimalField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        if not isinstance(data, str) or not _MONEY.match(data):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+_MONEY = re.compile(MONEY_PATTERN.replace("$", r"\Z"))
