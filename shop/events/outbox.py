@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -35,34 +36,25 @@ def events_publish(items: Iterable[tuple[str, dict[str, Any]]]) -> list[OutboxEv
     return events
 
 
-class _RelayBatch:
-    """The events of one transaction, handed to the broker by ONE on-commit callback (one
-    UPDATE for all of them): a checkout that publishes a dozen events pays for one relay."""
-
-    def __init__(self) -> None:
-        self.ids: list[UUID] = []
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
-        events_relay(self.ids)
-
-
 def _relay_after_commit(ids: list[UUID]) -> None:
     conn = transaction.get_connection()
     if not conn.in_atomic_block:
         events_relay(ids)  # autocommit: the rows are committed already
         return
-    batch = getattr(conn, "_outbox_relay_batch", None)
-    # A new batch when there is none for this transaction: the last one ran (its transaction
-    # committed, or a test ran its callbacks) or was discarded with a rolled-back savepoint.
-    # An id whose savepoint rolled back after joining a batch is simply absent at relay time.
-    if batch is None or batch.done or not any(func is batch for _, func, _ in conn.run_on_commit):
-        batch = _RelayBatch()
-        conn._outbox_relay_batch = batch
-        # Robust: the events are committed whatever happens here; the sweep sends them later.
-        transaction.on_commit(batch, robust=True)
-    batch.ids.extend(ids)
+    # The connection collects the ids of its transaction; the first relay callback to run
+    # after the commit sends them all with one UPDATE, and the callbacks of later publishes
+    # find nothing left. (Joining one callback registered earlier would hide the events of a
+    # later publish from Django's captureOnCommitCallbacks in tests.) An id whose savepoint
+    # rolled back is skipped by the relay's UPDATE; ids of a rolled-back transaction are
+    # found in no row by the next relay of this connection.
+    conn.__dict__.setdefault("_outbox_pending", []).extend(ids)
+    # Robust: the events are committed whatever happens here; the sweep sends them later.
+    transaction.on_commit(functools.partial(_relay_pending, conn), robust=True)
+
+
+def _relay_pending(conn) -> None:
+    ids, conn._outbox_pending = conn.__dict__.get("_outbox_pending", []), []
+    events_relay(ids)
 
 
 def events_relay(event_ids: Iterable[UUID]) -> int:
