@@ -95,11 +95,6 @@ def events_relay(event_ids: Iterable[UUID]) -> int:
     return len(ordered)
 
 
-def event_relay(event_id: UUID) -> bool:
-    """Hand one committed event to the broker. A failure is logged; the sweep retries later."""
-    return events_relay([event_id]) == 1
-
-
 def event_dispatch(event_id: UUID) -> OutboxEvent.Status | None:
     """Run every handler of the event that has not yet applied it.
 
