@@ -201,10 +201,17 @@ def idempotency_claim(
     try:
         yield claim
     except BaseException:
-        claim.release()
+        _release_quietly(claim)  # the work's error is the one to report
         raise
     if not claim.stored:
         claim.release()
+
+
+def _release_quietly(claim: IdempotencyClaim) -> None:
+    try:
+        claim.release()
+    except Exception:  # the database is down too: the claim goes stale and is taken over
+        logger.exception("could not release an idempotency claim")
 
 
 def _owner(request) -> str:
