@@ -18,7 +18,7 @@ shop.appconfig), so this module imports no app.
 
 Processes: gunicorn workers and Celery's pool processes each count in memory; with
 PROMETHEUS_MULTIPROC_DIR set (deploy/: the Dockerfile, compose and k8s set it) prometheus_client
-sums them across processes, and `metrics_view` / the worker's metrics port serve the sum.
+sums them across processes, and `metrics_view` and the worker's WORKER_HTTP_BIND serve the sum.
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ from prometheus_client.registry import Collector
 logger = logging.getLogger("shop.metrics")
 
 SCRAPE_CACHE_SECONDS = 15
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Each process writes its counts there from its first metric on (the deployments' entry
+    # point empties it at start: deploy/entrypoint.sh).
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 STATEMENT_TIMEOUT_MS = 2000
 
 # --- Counters ---------------------------------------------------------------------------
@@ -316,25 +320,12 @@ def _task_finished(sender=None, task=None, state=None, **kwargs) -> None:
     CELERY_TASKS.labels(task=name, state=(state or "unknown").lower()).inc()
 
 
-def _worker_metrics_serve(sender=None, **kwargs) -> None:
-    """Serve the worker's counters (summed over its pool processes) on CELERY_METRICS_BIND."""
-    from prometheus_client import start_http_server
+def _worker_http_serve(sender=None, **kwargs) -> None:
+    from shop import worker_http
 
-    bind = getattr(settings, "CELERY_METRICS_BIND", "")
-    if not bind:
-        return
-    host, _, port = bind.rpartition(":")
-    start_http_server(int(port), addr=host or "0.0.0.0", registry=registry())  # noqa: S104
-    logger.info("worker metrics on http://%s/metrics", bind)
-
-
-def _worker_start(sender=None, **kwargs) -> None:
-    # Files of a previous run's processes would be summed into this one's counters.
-    path = _multiprocess_dir()
-    if path and os.path.isdir(path):
-        for entry in os.listdir(path):
-            if entry.endswith(".db"):
-                os.remove(os.path.join(path, entry))
+    bind = getattr(settings, "WORKER_HTTP_BIND", "")
+    if bind:
+        worker_http.serve(bind)
 
 
 def _worker_process_gone(sender=None, **kwargs) -> None:
@@ -343,14 +334,12 @@ def _worker_process_gone(sender=None, **kwargs) -> None:
 
 
 def celery_connect() -> None:
-    """Count every finished task and serve worker metrics; called once by shop/celery.py."""
+    """Count every finished task, and serve the worker's probes and metrics on
+    WORKER_HTTP_BIND (shop/worker_http.py); called once by shop/celery.py."""
     from celery import signals
 
     signals.task_postrun.connect(_task_finished, weak=False, dispatch_uid="shop.metrics.task")
-    signals.worker_init.connect(_worker_start, weak=False, dispatch_uid="shop.metrics.init")
-    signals.worker_ready.connect(
-        _worker_metrics_serve, weak=False, dispatch_uid="shop.metrics.serve"
-    )
+    signals.worker_ready.connect(_worker_http_serve, weak=False, dispatch_uid="shop.metrics.http")
     signals.worker_process_shutdown.connect(
         _worker_process_gone, weak=False, dispatch_uid="shop.metrics.gone"
     )

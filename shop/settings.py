@@ -234,8 +234,9 @@ CELERY_TIMEZONE = "UTC"
 # Publishing must not hang a request when the broker is down: the outbox sweep re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_PUBLISH_RETRY = False
-# host:port where a worker serves its metrics (shop/metrics.py); empty: none.
-CELERY_METRICS_BIND = env.str("CELERY_METRICS_BIND", default="")
+# host:port where a Celery worker serves /health/live, /health/ready and /metrics
+# (shop/worker_http.py), e.g. 0.0.0.0:9808 in a container; empty: none.
+WORKER_HTTP_BIND = env.str("WORKER_HTTP_BIND", default="")
 
 # --- Domain settings -------------------------------------------------------------------
 

@@ -2,10 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from shop import health
+from shop import health, metrics
 from shop.api.exceptions import not_found_view
 
 # The catalog first: URL resolution walks the patterns in order, and its reads are the hot path.
@@ -22,7 +21,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
-    path("metrics", ExportToDjangoView, name="metrics"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     # Anything else under the API answers 404 in the API's error body.
     re_path(r"^api/", not_found_view),

@@ -30,7 +30,8 @@ from apps.accounts.models import User
 from shop import db_routing, metrics
 from shop.events.tasks import events_sweep_task
 from tests.accounts.factories import UserFactory
-from tests.ops.pg_pair import DATABASE, PgPair, free_port
+from tests.ops.aliases import databases
+from tests.ops.pg_pair import PgPair, free_port
 
 REPLICA = "replica_0"
 WINDOW = 1  # READ_YOUR_WRITES_SECONDS in these tests
@@ -54,44 +55,6 @@ def pg_pair(django_db_setup, django_db_blocker) -> Iterator[PgPair]:
     pair = PgPair(source=source, major=major).start()
     yield pair
     pair.stop()
-
-
-@contextmanager
-def databases(ports: dict[str, int]) -> Iterator[None]:
-    """Point the given aliases at ports of the pair (or at nothing) for the block."""
-    saved = {alias: connections.settings.get(alias) for alias in ports}
-    held = {}
-    base = connections["default"].settings_dict
-    for alias, port in ports.items():
-        try:
-            held[alias] = getattr(connections._connections, alias)
-            del connections[alias]
-        except AttributeError:
-            pass
-        connections.settings[alias] = {
-            **base,
-            "NAME": DATABASE,
-            "USER": "postgres",
-            "PASSWORD": "",
-            "HOST": "127.0.0.1",
-            "PORT": port,
-            "OPTIONS": {"connect_timeout": 3},
-        }
-    try:
-        yield
-    finally:
-        for alias in ports:
-            try:
-                connections[alias].close()
-                del connections[alias]
-            except AttributeError:
-                pass
-            if saved[alias] is None:
-                del connections.settings[alias]
-            else:
-                connections.settings[alias] = saved[alias]
-            if alias in held:
-                connections[alias] = held[alias]
 
 
 def _with_router(settings, replicas: list[str]) -> None:
