@@ -29,7 +29,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY --chown=shop:shop . /app
 # Static files (admin, API docs) collected and compressed once, at build; WhiteNoise or nginx
 # serve them. The key only lets settings load here; the real one comes from the environment.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0 \
+# No metrics directory at build: its files would be baked into the image.
+RUN PROMETHEUS_MULTIPROC_DIR= SECRET_KEY=collectstatic-only \
+    python manage.py collectstatic --noinput -v0 \
  && mkdir -p /app/media \
  && chown -R shop:shop /app/media /app/var
 USER shop

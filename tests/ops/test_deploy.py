@@ -9,8 +9,10 @@ field fails), the Dockerfile by its instructions. Then what we rely on in each.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import kubernetes_validate
@@ -196,3 +198,20 @@ def test_settings_names_in_the_config_map_are_real_settings():
     secret = manifests()[("Secret", "shop-secrets")]["stringData"]
     for name in [*data, *secret]:
         assert re.search(rf"`{name}[`=]", readme), f"{name} is not documented in the README"
+
+
+def test_the_entrypoint_starts_each_process_with_an_empty_metrics_directory(tmp_path):
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_123.db").write_bytes(b"counts of the previous run")
+    result = subprocess.run(
+        ["/bin/sh", str(ROOT / "deploy" / "entrypoint.sh"), "sh", "-c", "ls -A \"$0\"; echo ran",
+         str(metrics_dir)],
+        env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert result.stdout.split() == ["ran"]
+    assert metrics_dir.is_dir()
+    steps = dockerfile()
+    entrypoint = json.loads(next(args for word, args in steps if word == "ENTRYPOINT"))
+    assert entrypoint == ["/bin/sh", "/app/deploy/entrypoint.sh"]
