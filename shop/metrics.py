@@ -122,10 +122,14 @@ class _Source:
     value: Reading | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def current(self) -> Reading | None:
+    def current(self, *, unreachable: set[str]) -> Reading | None:
+        """The cached or a fresh reading; None when the source failed. A database in
+        `unreachable` (another source of this scrape failed on it) is not tried again."""
         with self.lock:
             if time.monotonic() - self.cached_at >= SCRAPE_CACHE_SECONDS:
                 try:
+                    if self.database in unreachable:
+                        raise ConnectionError(f"database {self.database} failed this scrape")
                     if self.database is None:
                         self.value = self.read()
                     else:
@@ -134,6 +138,8 @@ class _Source:
                 except Exception as exc:
                     logger.warning("metric %s not read: %s", self.name, exc)
                     self.value = None
+                    if self.database is not None and connections[self.database].connection is None:
+                        unreachable.add(self.database)  # it could not even connect
                 # A failure is cached too: a scrape must stay cheap while a service is down.
                 self.cached_at = time.monotonic()
             return self.value
@@ -183,6 +189,9 @@ def reset_scrape_cache() -> None:
 
 
 class _ScrapeCollector(Collector):
+    def describe(self):
+        return []  # registering must not read the sources (no database at import time)
+
     def collect(self):
         up = GaugeMetricFamily(
             "shop_metrics_source_up",
@@ -190,8 +199,9 @@ class _ScrapeCollector(Collector):
             "(database, broker) failed.",
             labels=["source"],
         )
+        unreachable: set[str] = set()  # one connect timeout per scrape, not one per gauge
         for source in list(_sources.values()):
-            value = source.current()
+            value = source.current(unreachable=unreachable)
             up.add_metric([source.name], 0.0 if value is None else 1.0)
             family = GaugeMetricFamily(
                 source.name, source.documentation, labels=list(source.labelnames)
