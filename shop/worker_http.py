@@ -15,27 +15,26 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.db import connections
+from django.http import HttpRequest
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 logger = logging.getLogger("shop.worker_http")
 
 
-def _ready() -> tuple[int, dict]:
-    from shop.health import SERVICES, failing_services
-
+def _health(view) -> tuple[int, bytes]:
+    """The web's own health view (shop/health.py), so a worker answers exactly as a pod does."""
+    request = HttpRequest()
+    request.method = "GET"
     try:
-        failures = failing_services()
+        response = view(request)
     finally:
         connections.close_all()  # this thread's own connections; probes come every few seconds
-    if failures:
-        message = "Not ready: " + ", ".join(sorted(failures)) + " unreachable."
-        error = {"code": "service_unavailable", "message": message, "details": failures}
-        return 503, {"status": "unavailable", "error": error}
-    return 200, {"status": "ok", "checks": {name: "ok" for name, _, _ in SERVICES}}
+    return response.status_code, response.content
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
+        from shop import health
         from shop.metrics import registry
 
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -43,13 +42,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, generate_latest(registry()), CONTENT_TYPE_LATEST)
             return
         if path == "/health/live":
-            status, body = 200, {"status": "ok"}
+            status, body = _health(health.live)
         elif path == "/health/ready":
-            status, body = _ready()
+            status, body = _health(health.ready)
         else:
             error = {"code": "not_found", "message": "Not found.", "details": {}}
-            status, body = 404, {"error": error}
-        self._send(status, json.dumps(body).encode(), "application/json")
+            status, body = 404, json.dumps({"error": error}).encode()
+        self._send(status, body, "application/json")
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)

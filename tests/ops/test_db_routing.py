@@ -23,13 +23,12 @@ from django.core import signing
 from django.core.management import call_command
 from django.db import DatabaseError, connections, router, transaction
 from django.test import Client
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.accounts.models import User
 from shop import db_routing, metrics
 from shop.events.tasks import events_sweep_task
 from tests.accounts.factories import UserFactory
+from tests.conftest import bearer_client
 from tests.ops.aliases import databases
 from tests.ops.pg_pair import PgPair, free_port
 
@@ -103,12 +102,6 @@ def aliases_of(action: Callable[[], object]) -> set[str]:
     return {alias for alias, _ in log}
 
 
-def bearer(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
 def replicated_user(pair: PgPair) -> User:
     user = UserFactory()
     pair.wait_replayed()
@@ -131,7 +124,7 @@ def test_the_replica_is_a_read_only_streaming_standby_of_the_primary(replicated)
 
 def test_the_reads_of_a_request_go_to_the_replica(replicated):
     user = replicated_user(replicated)
-    anonymous, signed_in = Client(), bearer(user)
+    anonymous, signed_in = Client(), bearer_client(user)
 
     def browse():
         assert anonymous.get("/api/v1/products?page_size=5").status_code == 200
@@ -190,7 +183,7 @@ def test_tasks_and_commands_read_from_the_primary_unless_they_opt_in(replicated,
 
 def test_a_client_reads_its_own_write_from_the_primary_until_the_window_ends(replicated):
     user = replicated_user(replicated)
-    client = bearer(user)
+    client = bearer_client(user)
     assert aliases_of(lambda: client.get(ADDRESSES)) == {REPLICA}
 
     with recorded("default", REPLICA) as log:
@@ -209,7 +202,7 @@ def test_a_client_reads_its_own_write_from_the_primary_until_the_window_ends(rep
     # Right after the write: this client (cookie), the same user on a client that keeps no
     # cookies (the pin in Redis), both on the primary; another client still on the replica.
     assert aliases_of(lambda: own_addresses(client)) == {"default"}
-    assert aliases_of(lambda: own_addresses(bearer(user))) == {"default"}
+    assert aliases_of(lambda: own_addresses(bearer_client(user))) == {"default"}
     assert aliases_of(lambda: Client().get("/api/v1/categories")) == {REPLICA}
 
     time.sleep(WINDOW + 1.1)  # the signature's timestamp has whole seconds
@@ -230,7 +223,7 @@ def test_a_forged_or_foreign_pin_cookie_does_not_pin(replicated):
 def test_with_redis_unreachable_a_signed_in_client_reads_from_the_primary(replicated, settings):
     user = replicated_user(replicated)
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
-    client = bearer(user)
+    client = bearer_client(user)
     assert aliases_of(lambda: client.get(ADDRESSES)) == {"default"}
 
 
