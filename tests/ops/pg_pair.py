@@ -27,9 +27,10 @@ TIMEOUT = 60
 
 
 def _bin_dir(major: int) -> Path:
-    for candidate in (Path(f"/usr/lib/postgresql/{major}/bin"),):
-        if (candidate / "initdb").exists():
-            return candidate
+    """The server's own binaries (Debian keeps them off PATH), else whatever PATH has."""
+    debian = Path(f"/usr/lib/postgresql/{major}/bin")
+    if (debian / "initdb").exists():
+        return debian
     initdb = shutil.which("initdb")
     if initdb is None:
         raise RuntimeError(f"initdb of PostgreSQL {major} not found (/usr/lib/postgresql/...)")
