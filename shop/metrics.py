@@ -286,7 +286,7 @@ def _celery_queue_messages() -> dict[tuple[str, ...], float]:
     names = sorted({queue.name for queue in current_app.conf.task_queues or ()}) or ["default"]
     depths: dict[tuple[str, ...], float] = {}
     with Connection(settings.CELERY_BROKER_URL, connect_timeout=1) as conn:
-        conn.ensure_connection(max_retries=1, timeout=1)
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=1)
         for name in names:
             channel = conn.channel()
             try:
