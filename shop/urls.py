@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.cart.admin import promotion_dry_run_view
 from shop import health, metrics
 from shop.api.exceptions import not_found_view
 
@@ -13,6 +14,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.cart.api.urls")),
+    path("", include("apps.promotions.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +24,8 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    # Before the admin's own patterns: the cart's view, as it prices carts (apps/cart/admin.py).
+    path("admin/promotions/dry-run", promotion_dry_run_view, name="promotion-dry-run"),
     path("admin/", admin.site.urls),
     # Anything else under the API answers 404 in the API's error body.
     re_path(r"^api/", not_found_view),
