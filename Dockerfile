@@ -29,8 +29,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY --chown=shop:shop . /app
 # Static files (admin, API docs) collected and compressed once, at build; WhiteNoise or nginx
 # serve them. The key only lets settings load here; the real one comes from the environment.
-# No metrics directory at build: its files would be baked into the image.
-RUN PROMETHEUS_MULTIPROC_DIR= SECRET_KEY=collectstatic-only \
+# No metrics directory at build (even an empty one makes prometheus_client write files into
+# the working directory): they would be baked into the image.
+RUN env -u PROMETHEUS_MULTIPROC_DIR SECRET_KEY=collectstatic-only \
     python manage.py collectstatic --noinput -v0 \
  && mkdir -p /app/media \
  && chown -R shop:shop /app/media /app/var

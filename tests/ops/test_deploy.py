@@ -60,6 +60,8 @@ def test_the_image_serves_gunicorn_collects_static_files_and_checks_health():
     assert (ROOT / "deploy" / "gunicorn.conf.py").exists()
     runs = " ".join(args for word, args in steps if word == "RUN")
     assert "manage.py collectstatic --noinput" in runs
+    # Without the metrics directory: any value of it makes prometheus_client write files.
+    assert "env -u PROMETHEUS_MULTIPROC_DIR" in runs
     healthcheck = next(args for word, args in steps if word == "HEALTHCHECK")
     assert "/health/live" in healthcheck
     env = " ".join(args for word, args in steps if word == "ENV")
