@@ -157,9 +157,11 @@ def _claim_or_existing(
             },
         )
         row = cursor.fetchone()
-    if row is not None:
-        return IdempotencyClaim(row[0], token), None
-    return None, IdempotencyRecord.objects.filter(owner=owner, scope=scope, key=key).first()
+        if row is not None:
+            return IdempotencyClaim(row[0], token), None
+        # Read in the same transaction, so on the primary (never a lagging replica: see
+        # shop.db_routing) and after the claim we collided with had committed.
+        return None, IdempotencyRecord.objects.filter(owner=owner, scope=scope, key=key).first()
 
 
 @contextmanager
