@@ -133,6 +133,28 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Read replicas (shop/db_routing.py): comma-separated postgres:// URLs of streaming replicas of
+# DATABASE_URL. Empty (the default): no router, no middleware, every query on the primary.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=5)
+DATABASE_REPLICAS = [f"replica_{i}" for i in range(len(DATABASE_REPLICA_URLS))]
+for _alias, _url in zip(DATABASE_REPLICAS, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # The test suite reads its one test database through every alias.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = 3
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["shop.db_routing.ReplicaRouter"]
+    # Before the session and auth middleware, so every query of the request is routed.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "shop.db_routing.ReadYourWritesMiddleware",
+    )
+
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Carts and rate limits are data, the cache is not: they live in a Redis database (or
 # instance) of their own, so a cache flush or the cache's eviction policy never drops a cart.
@@ -276,6 +298,9 @@ CELERY_TIMEZONE = "UTC"
 # Publishing must not hang a request when the broker is down: the outbox sweep re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_PUBLISH_RETRY = False
+# host:port where a Celery worker serves /health/live, /health/ready and /metrics
+# (shop/worker_http.py), e.g. 0.0.0.0:9808 in a container; empty: none.
+WORKER_HTTP_BIND = env.str("WORKER_HTTP_BIND", default="")
 
 # --- Domain settings -------------------------------------------------------------------
 
@@ -293,6 +318,9 @@ PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=3600)
 EMAIL_TOKEN_MAX_AGE_SECONDS = env.int("EMAIL_TOKEN_MAX_AGE_SECONDS", default=3 * 24 * 3600)
 PASSWORD_RESET_MAX_AGE_SECONDS = env.int("PASSWORD_RESET_MAX_AGE_SECONDS", default=3600)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# An idempotency claim older than this is taken to have crashed and may be claimed again:
+# keep it above the longest a request can run (gunicorn's --timeout, 30 s by default).
+IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS", default=60)
 
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="dummy")

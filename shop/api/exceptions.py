@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
@@ -15,7 +15,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from shop.errors import DomainError, ServiceUnavailable
+from shop.errors import Conflict, DomainError, ServiceUnavailable
 from shop.redis import redis_unavailable
 
 logger = logging.getLogger("shop.api")
@@ -121,6 +121,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, drf.APIException):
         set_rollback()
         return _drf_response(exc)
+
+    if isinstance(exc, IntegrityError):
+        # A constraint refused the write (most often a concurrent request made the same row
+        # first): the request conflicts with the current state, it is not a server fault.
+        # Services translate the conflicts they expect; this catches the ones they do not.
+        set_rollback()
+        logger.warning(
+            "integrity error in %s", context.get("view").__class__.__name__, exc_info=True
+        )
+        return Response(error_body("conflict", Conflict.default_message), status=409)
 
     set_rollback()
     logger.exception("unhandled error in %s", context.get("view").__class__.__name__)
