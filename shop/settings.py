@@ -260,6 +260,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two apps name a choice field `type`: each enum gets its own name, not `Type342Enum`.
+    "ENUM_NAME_OVERRIDES": {
+        "AddressTypeEnum": "apps.accounts.models.Address.Type",
+        "PromotionTypeEnum": "apps.promotions.rules.TYPES",
+    },
     # Operations are tagged by app (shop.api.schema.AutoSchema); this orders the tags.
     "TAGS": [
         {"name": "accounts", "description": "Sign-in, sessions, profile and addresses."},

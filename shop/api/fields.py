@@ -71,3 +71,29 @@ class MoneyField(serializers.DecimalField):
 
 
 _MONEY = re.compile(MONEY_PATTERN.replace("$", r"\Z"))
+
+
+class QueryBooleanField(serializers.BooleanField):
+    """A query-string boolean: exactly `true` or `false` (API.md, `in_stock=true|false`);
+    DRF would also read yes/on/1/null, none of which the schema's boolean admits. Absent or
+    empty means not given."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", None)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid")
+
+    def validate_empty_values(self, data):
+        if data in ("null", "Null", "NULL"):
+            self.fail("invalid")  # DRF would read these as null, i.e. "not given"
+        return super().validate_empty_values(data)

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from apps.catalog.models import Brand, Product, Review
 from apps.catalog.services.detail import image_url
 from apps.catalog.services.products import ORDERINGS
-from shop.api.fields import MoneyField, StrictCharField, StrictIntegerField
+from shop.api.fields import MoneyField, QueryBooleanField, StrictCharField, StrictIntegerField
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -20,7 +20,7 @@ class ProductListQuerySerializer(serializers.Serializer):
     brand = serializers.UUIDField(required=False)
     min_price = serializers.DecimalField(required=False, **MONEY)
     max_price = serializers.DecimalField(required=False, **MONEY)
-    in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
+    in_stock = QueryBooleanField()
     status = serializers.ChoiceField(
         choices=Product.Status.choices, required=False, help_text="Staff only."
     )
