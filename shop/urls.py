@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.cart.api.urls")),
+    path("", include("apps.search.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,7 +1,8 @@
 """`manage.py seed_demo [--products N] [--if-empty]`: a demo shop to click around in.
 
 The orders app is the top layer, so this command orchestrates every app's demo data: the
-catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk).
+catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk),
+then the search index, rebuilt in bulk (the seed publishes no event per product).
 Promotions and users join as their apps provide seed services.
 """
 
@@ -17,10 +18,14 @@ from tqdm import tqdm
 from apps.catalog.services import (
     catalog_demo_seed,
     catalog_has_products,
+    products_active_count,
     variant_ids_all,
     variants_stock_bulk_apply,
 )
 from apps.inventory.services import stock_demo_seed
+from apps.search.exceptions import SearchBackendUnavailable
+from apps.search.services import RebuildSummary
+from apps.search.services import rebuild as search_rebuild
 
 
 class Command(BaseCommand):
@@ -59,6 +64,11 @@ class Command(BaseCommand):
             f"Stock: {len(available)} variants stocked in two warehouses "
             f"({updated} catalog copies updated), in {seconds:.1f}s."
         )
+        indexed = self._search_index(show)
+        self.stdout.write(
+            f"Search: {indexed.documents} documents indexed ({', '.join(indexed.backends)}), "
+            f"in {indexed.seconds:.1f}s."
+        )
         if (summary.created or available) and not connection.in_atomic_block:
             # Bulk loads leave dead rows and stale planner statistics behind (the stock step
             # rewrites every product and variant row); without this, counting the product
@@ -66,3 +76,17 @@ class Command(BaseCommand):
             # cannot run inside a transaction (a caller's, or a test's), so it is skipped there.
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
+
+    def _search_index(self, show: bool) -> RebuildSummary:
+        total = products_active_count()
+        try:
+            with tqdm(total=total, unit="doc", disable=not show, file=sys.stderr) as bar:
+                return search_rebuild(progress=bar.update)
+        except SearchBackendUnavailable as exc:
+            # The demo must not depend on Elasticsearch: PostgreSQL answers without it.
+            self.stderr.write(
+                f"Elasticsearch unavailable ({exc}); indexed PostgreSQL only. "
+                "Run `manage.py search_reindex --backend es` once it is back."
+            )
+            with tqdm(total=total, unit="doc", disable=not show, file=sys.stderr) as bar:
+                return search_rebuild(backend="pg", progress=bar.update)
