@@ -40,7 +40,7 @@ class SearchDocument(models.Model):
     rating = models.DecimalField(max_digits=3, decimal_places=2)
     num_reviews = models.PositiveIntegerField()
     created_at = models.DateTimeField()
-    indexed_at = models.DateTimeField()
+    indexed_at = models.DateTimeField()  # when the document last changed
     # Relevance: name (A) above brand (B) above description (C).
     document = models.GeneratedField(
         expression=(

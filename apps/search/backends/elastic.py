@@ -392,8 +392,15 @@ class ElasticsearchBackend:
         return name
 
     def rebuild_write(
-        self, state: str, *, documents: Sequence[SearchDocumentData], removed: Sequence[UUID]
+        self,
+        state: str,
+        *,
+        documents: Sequence[SearchDocumentData],
+        removed: Sequence[UUID],
+        after: UUID | None,
+        upto: UUID | None,
     ) -> None:
+        # The new index holds only what the batches wrote: no range to clean up.
         with _unavailable("elasticsearch rebuild"):
             self._bulk(bulk_actions(state, documents, removed))
 

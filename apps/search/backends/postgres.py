@@ -332,43 +332,72 @@ class PostgresBackend:
         columns = list(rows[0])
         typed = (
             "product_id uuid, name text, description text, brand_id uuid, brand_name text, "
-            "category_id uuid, category_path text, category_ids uuid[], category_names text[], "
+            "category_id uuid, category_path text, category_ids uuid[], "
+            "category_names character varying[], "
             "price_min numeric, price_max numeric, in_stock boolean, rating numeric, "
             "num_reviews integer, created_at timestamptz"
         )
         names = ", ".join(columns)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*columns[1:], "indexed_at"])
+        changed = columns[1:]
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*changed, "indexed_at"])
+        old = ", ".join(f"{DOCUMENTS}.{c}" for c in changed)
+        new = ", ".join(f"EXCLUDED.{c}" for c in changed)
+        current = ", ".join(f"d.{c}" for c in changed)
+        proposed = ", ".join(f"r.{c}" for c in changed)
+        # An unchanged document is not written at all (its tsvectors are not even computed):
+        # a rebuild of a current index, or a repeated event, costs reads only. The ON
+        # CONFLICT clause covers a concurrent first insert.
         cursor.execute(
             f"""
             INSERT INTO {DOCUMENTS} ({names}, indexed_at)
-            SELECT {names}, clock_timestamp() FROM jsonb_to_recordset(%s::jsonb) AS r({typed})
+            SELECT {", ".join(f"r.{c}" for c in columns)}, now()
+              FROM jsonb_to_recordset(%s::jsonb) AS r({typed})
+              LEFT JOIN {DOCUMENTS} d ON d.product_id = r.product_id
+             WHERE d.product_id IS NULL OR ({current}) IS DISTINCT FROM ({proposed})
             ON CONFLICT (product_id) DO UPDATE SET {updates}
+            WHERE ({old}) IS DISTINCT FROM ({new})
             """,  # noqa: S608
             [json.dumps(rows)],
         )
 
     def rebuild_start(self) -> Any:
-        # The clock, not now(): that is the start of the caller's transaction, if any, and
-        # documents written in it would look older than the rebuild.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT clock_timestamp()")
-            return cursor.fetchone()[0]
+        return None
 
     def rebuild_write(
-        self, state: Any, *, documents: Sequence[SearchDocumentData], removed: Sequence[UUID]
+        self,
+        state: Any,
+        *,
+        documents: Sequence[SearchDocumentData],
+        removed: Sequence[UUID],
+        after: UUID | None,
+        upto: UUID | None,
     ) -> None:
+        """Write one batch of the active products with ids in (after, upto] (None: no bound),
+        and drop the other documents in that range: their products are no longer active."""
         # The vocabulary is rebuilt once at the end.
         self.write(documents=documents, removed=removed, vocabulary=False)
+        bounds, params = [], {"kept": [d.product_id for d in documents]}
+        if after is not None:
+            bounds.append("product_id > %(after)s")
+            params["after"] = after
+        if upto is not None:
+            bounds.append("product_id <= %(upto)s")
+            params["upto"] = upto
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {DOCUMENTS} WHERE product_id <> ALL(%(kept)s::uuid[]) "  # noqa: S608
+                + "".join(f"AND {bound} " for bound in bounds),
+                params,
+            )
 
     def rebuild_finish(self, state: Any) -> None:
-        """Drop the documents no batch rewrote (their products stopped being active before
-        the rebuild read them) and rebuild the vocabulary from what is indexed now."""
+        """Rebuild the vocabulary from what is indexed now; then, outside a transaction,
+        VACUUM ANALYZE (a rebuild may rewrite every row; fresh statistics and a clean GIN
+        pending list keep searches on their plans)."""
+        # VACUUM cannot run inside a transaction (a caller's, or a test's): ANALYZE only then.
+        vacuum = not connection.in_atomic_block
         # One transaction: concurrent searches see the old vocabulary or the new one.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {DOCUMENTS} WHERE indexed_at < %s",  # noqa: S608
-                [state],
-            )
             cursor.execute(f"DELETE FROM {TERMS}")  # noqa: S608
             cursor.execute(
                 f"""
@@ -378,10 +407,14 @@ class PostgresBackend:
                 SELECT word FROM ts_stat('SELECT name_words FROM {DOCUMENTS}')
                 """  # noqa: S608
             )
-            cursor.execute(f"ANALYZE {DOCUMENTS}, {TERMS}")
+            if not vacuum:
+                cursor.execute(f"ANALYZE {DOCUMENTS}, {TERMS}")
+        if vacuum:
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM ANALYZE {DOCUMENTS}, {TERMS}")
 
     def rebuild_abort(self, state: Any) -> None:
-        """Nothing to undo: every batch upserted current documents."""
+        """Nothing to undo: every batch wrote current documents."""
 
     def count(self) -> int:
         return SearchDocument.objects.count()

@@ -35,8 +35,12 @@ LOCK_NAMESPACE = 0x5EA4C4
 LOCK_BUCKETS = 256
 
 
-def _lock(product_ids: Sequence[UUID]) -> None:
-    buckets = sorted({product_id.int % LOCK_BUCKETS for product_id in product_ids})
+def _lock(product_ids: Sequence[UUID] | None) -> None:
+    """Lock the buckets of these products (None: every bucket, i.e. all products)."""
+    if product_ids is None:
+        buckets = list(range(LOCK_BUCKETS))
+    else:
+        buckets = sorted({product_id.int % LOCK_BUCKETS for product_id in product_ids})
     with connection.cursor() as cursor:
         # In ascending order (unnest keeps the array's order): no two writers can deadlock.
         cursor.execute(
@@ -108,12 +112,14 @@ def rebuild(
     """Rebuild the index of every configured backend (or only `backend`, "pg" or "es") from
     the catalog, in batches of `batch_size` active products; `progress(n)` after each batch.
 
-    PostgreSQL is rebuilt in place (searches keep answering; documents no batch rewrote are
-    dropped at the end, the vocabulary is rebuilt); Elasticsearch into a new index behind
-    the alias, swapped in at the end. Changes committed meanwhile are indexed too (the
-    per-product locks order them with the batches). Raises ValueError for an unknown or
-    unconfigured backend, `SearchBackendUnavailable` when Elasticsearch fails (its new
-    index is dropped; the live one is untouched).
+    PostgreSQL is rebuilt in place (searches keep answering; each batch, one transaction
+    holding every product's lock, covers an id range and drops the documents in it whose
+    products are no longer active; unchanged documents are not rewritten; the vocabulary is
+    rebuilt at the end); Elasticsearch into a new index behind the alias, swapped in at the
+    end. Changes committed meanwhile are indexed too (the locks order them with the
+    batches). Raises ValueError for an unknown or unconfigured backend, and
+    `SearchBackendUnavailable` when Elasticsearch fails (its new index is dropped; the live
+    one is untouched).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be 1 or more")
@@ -125,16 +131,24 @@ def rebuild(
         for target in targets:
             states.append(target.rebuild_start())
         after: UUID | None = None
-        while ids := product_ids_active(after=after, limit=batch_size):
+        while True:
             with transaction.atomic():
-                _lock(ids)
+                # Every product's lock, THEN the batch's ids: a product activated after this
+                # read is indexed by its own event's task, which waits for this batch.
+                _lock(None)
+                ids = product_ids_active(after=after, limit=batch_size)
                 loaded, gone = documents_load(ids)
+                upto = ids[-1] if len(ids) == batch_size else None  # None: to the end
                 for target, state in zip(targets, states, strict=True):
-                    target.rebuild_write(state, documents=loaded, removed=gone)
+                    target.rebuild_write(
+                        state, documents=loaded, removed=gone, after=after, upto=upto
+                    )
             documents += len(loaded)
-            after = ids[-1]
-            if progress:
+            if progress and ids:
                 progress(len(ids))
+            if upto is None:
+                break
+            after = upto
         for target, state in zip(targets, states, strict=True):
             target.rebuild_finish(state)
     except BaseException:
