@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'db_table': 'search_document',
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['document'], name='search_document_gin'), django.contrib.postgres.indexes.GinIndex(fields=['name_words'], name='search_name_words_gin'), models.Index(fields=['-num_reviews', '-rating', 'name', 'product_id'], name='search_document_popular_idx')],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['document'], name='search_document_gin'), django.contrib.postgres.indexes.GinIndex(fields=['name_words'], name='search_name_words_gin'), models.Index(fields=['-num_reviews', '-rating', 'product_id'], name='search_document_popular_idx')],
             },
         ),
         migrations.CreateModel(
