@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
 
 from apps.search.models import DOCUMENT_CONFIG, SearchDocument, SearchTerm
 from apps.search.services.documents import SearchDocumentData
@@ -423,7 +423,7 @@ class PostgresBackend:
 
     def search(self, query: SearchQuery) -> SearchResult:
         sql, params = search_sql(query)
-        with connection.cursor() as cursor:
+        with _reader().cursor() as cursor:
             cursor.execute(sql, params)
             count, page, brands, categories, prices = cursor.fetchone()
         return SearchResult(
@@ -457,7 +457,7 @@ class PostgresBackend:
         *head, last = words
         head_sql = "".join(f"{_lexeme(w)}:* & " for w in head)
         params = {"last": last, "exact": f"{head_sql}{_lexeme(last)}:*", "head": head_sql}
-        with connection.cursor() as cursor:
+        with _reader().cursor() as cursor:
             cursor.execute(SUGGEST_SQL, params)
             rows = cursor.fetchall()
         suggestions: list[Suggestion] = []
@@ -467,6 +467,12 @@ class PostgresBackend:
                 seen.add(name.lower())
                 suggestions.append(Suggestion(id=product_id, text=name))
         return tuple(suggestions[:limit])
+
+
+def _reader():
+    """The connection searches read from: a replica when the router sends reads there
+    (shop.db_routing; a result a moment old is fine), else the primary."""
+    return connections[router.db_for_read(SearchDocument) or DEFAULT_DB_ALIAS]
 
 
 def _json(value: Any) -> Any:

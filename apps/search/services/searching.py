@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from prometheus_client import Counter
 
 from apps.search import backends
 from apps.search.exceptions import SearchBackendUnavailable, SearchPageNotFound
@@ -38,14 +37,11 @@ from apps.search.services.results import (
     Suggestion,
     facets_sorted,
 )
+from shop import metrics
 
 logger = logging.getLogger("apps.search")
 
-FALLBACKS = Counter(
-    "shop_search_fallbacks",
-    "Search and suggest requests answered from PostgreSQL because Elasticsearch failed.",
-    ["operation", "reason"],
-)
+FALLBACKS = metrics.SEARCH_FALLBACKS
 
 T = TypeVar("T")
 _down = {"until": 0.0}

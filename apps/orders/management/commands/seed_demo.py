@@ -2,8 +2,9 @@
 
 The orders app is the top layer, so this command orchestrates every app's demo data: the
 catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk),
-then the search index, rebuilt in bulk (the seed publishes no event per product).
-Promotions and users join as their apps provide seed services.
+then a few promotions of each type (automatic ones and coupons), then the search index,
+rebuilt in bulk (the seed publishes no event per product).
+Users join as their app provides a seed service.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from apps.catalog.services import (
     variants_stock_bulk_apply,
 )
 from apps.inventory.services import stock_demo_seed
+from apps.promotions.services import promotions_demo_seed
 from apps.search.exceptions import SearchBackendUnavailable
 from apps.search.services import RebuildSummary
 from apps.search.services import rebuild as search_rebuild
@@ -64,6 +66,8 @@ class Command(BaseCommand):
             f"Stock: {len(available)} variants stocked in two warehouses "
             f"({updated} catalog copies updated), in {seconds:.1f}s."
         )
+        promotions = promotions_demo_seed()
+        self.stdout.write(f"Promotions: {promotions} created (coupons and automatic ones).")
         indexed = self._search_index(show)
         self.stdout.write(
             f"Search: {indexed.documents} documents indexed ({', '.join(indexed.backends)}), "
