@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shop.errors import InvalidInput, NotFound
+from shop.errors import Conflict, InvalidInput, NotFound
 
 
 class InvalidSearch(InvalidInput):
@@ -22,3 +22,10 @@ class SearchPageNotFound(NotFound):
 class SearchBackendUnavailable(Exception):
     """Elasticsearch could not be reached or failed (not a client error). Reads fall back to
     PostgreSQL; indexing tasks retry. Never shown to API clients."""
+
+
+class SearchRebuildRunning(Conflict):
+    """Another rebuild holds the rebuild lock (one at a time: an Elasticsearch rebuild drops
+    the half-built index of a rebuild it finds)."""
+
+    default_message = "A search rebuild is already running."

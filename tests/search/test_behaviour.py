@@ -39,15 +39,19 @@ def test_the_backend_under_test_answers(shop):
 
 def test_a_name_match_ranks_above_a_brand_match_above_a_description_match(search_backend, indexed):
     category, trail = CategoryFactory(), BrandFactory(name="Trailhead", slug="trailhead")
+    acme = BrandFactory(name="Acme", slug="acme")  # every product has a brand, as in a shop
     with indexed():
         in_description = product_via_services(
-            name="Day Bag", category=category, description="Clips onto any trailhead sign."
+            name="Day Bag",
+            category=category,
+            brand=acme,
+            description="Clips onto any trailhead sign.",
         )
         in_brand = product_via_services(
             name="Water Bottle", category=category, brand=trail, description="Holds a litre."
         )
         in_name = product_via_services(
-            name="Trailhead Map", category=category, description="Folds small."
+            name="Trailhead Map", category=category, brand=acme, description="Folds small."
         )
     result = services.search(query="trailhead")
     assert [hit.id for hit in result.hits] == [in_name.id, in_brand.id, in_description.id]

@@ -16,6 +16,7 @@ from django.db import connection, connections, transaction
 from apps.catalog.models import Product
 from apps.catalog.services import product_archive, product_update
 from apps.search import services
+from apps.search.exceptions import SearchRebuildRunning
 from apps.search.models import SearchDocument, SearchTerm
 from apps.search.services.indexing import LOCK_BUCKETS, LOCK_NAMESPACE
 from apps.search.tasks import search_index_task
@@ -114,6 +115,23 @@ def test_seed_demo_leaves_the_index_built(settings):
 
 
 # --- concurrent writers ----------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_rebuild_at_a_time(settings):
+    settings.ELASTICSEARCH_URL = ""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:  # another rebuild is running
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, LOCK_BUCKETS])
+            with pytest.raises(SearchRebuildRunning):
+                services.rebuild()
+            with pytest.raises(CommandError, match="already running"):
+                call_command("search_reindex", verbosity=0)
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, LOCK_BUCKETS])
+    finally:
+        other.close()
+    assert services.rebuild().backends == ("pg",)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,7 +47,7 @@ from elasticsearch.dsl import (
     Search,
     Text,
 )
-from elasticsearch.helpers import BulkIndexError, bulk
+from elasticsearch.helpers import bulk
 
 from apps.search.exceptions import SearchBackendUnavailable
 from apps.search.services.documents import SearchDocumentData
@@ -369,26 +369,28 @@ class ElasticsearchBackend:
                 self._bulk([a for i in building for a in bulk_actions(i, documents, removed)])
 
     def _bulk(self, actions: list[dict[str, Any]], **options: Any) -> None:
-        try:
-            bulk(self.client, actions, **options)
-        except BulkIndexError as exc:
-            # Deleting a document that is not there is what we wanted anyway.
-            failures = [
-                item
-                for item in exc.errors
-                if not ("delete" in item and item["delete"].get("status") == 404)
-            ]
-            if failures:
-                raise SearchBackendUnavailable(f"bulk failures: {failures[:3]}") from exc
+        # Every chunk is sent whatever an earlier one answered; failed items are judged after.
+        _, errors = bulk(self.client, actions, raise_on_error=False, **options)
+        # Deleting a document that is not there is what we wanted anyway.
+        failures = [
+            item
+            for item in errors
+            if not ("delete" in item and item["delete"].get("status") == 404)
+        ]
+        if failures:
+            raise SearchBackendUnavailable(f"bulk failures: {failures[:3]}")
 
     def rebuild_start(self) -> str:
         name = f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
         with _unavailable("elasticsearch rebuild"):
             index_definition(name).create(using=self.client)
+            # A rebuild that died (killed, not aborted) left its half-built index behind.
             stale = self._indices_behind(self.rebuilding)
-            actions = [{"remove": {"index": i, "alias": self.rebuilding}} for i in stale]
-            actions.append({"add": {"index": name, "alias": self.rebuilding}})
-            self.client.indices.update_aliases(actions=actions)
+            self.client.indices.update_aliases(
+                actions=[{"add": {"index": name, "alias": self.rebuilding}}]
+            )
+            if stale:
+                self.client.indices.delete(index=",".join(stale))
         return name
 
     def rebuild_write(

@@ -11,15 +11,16 @@ the PostgreSQL write: it is raised after every chunk was done, for the task to r
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from uuid import UUID
 
 from django.db import connection, transaction
 
 from apps.catalog.services import product_ids_active
 from apps.search import backends
-from apps.search.exceptions import SearchBackendUnavailable
+from apps.search.exceptions import SearchBackendUnavailable, SearchRebuildRunning
 from apps.search.services.cache import search_answers_invalidate
 from apps.search.services.documents import documents_load
 from apps.search.services.results import IndexSummary, RebuildSummary
@@ -117,13 +118,33 @@ def rebuild(
     products are no longer active; unchanged documents are not rewritten; the vocabulary is
     rebuilt at the end); Elasticsearch into a new index behind the alias, swapped in at the
     end. Changes committed meanwhile are indexed too (the locks order them with the
-    batches). Raises ValueError for an unknown or unconfigured backend, and
+    batches). One rebuild at a time. Raises ValueError for an unknown or unconfigured
+    backend, `SearchRebuildRunning` (409) when another rebuild runs, and
     `SearchBackendUnavailable` when Elasticsearch fails (its new index is dropped; the live
     one is untouched).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be 1 or more")
     targets = [backends.named(backend)] if backend else backends.writers()
+    with _rebuild_lock():
+        return _rebuild(targets, batch_size=batch_size, progress=progress)
+
+
+@contextlib.contextmanager
+def _rebuild_lock() -> Iterator[None]:
+    # A session lock (the rebuild spans many transactions), outside the products' buckets.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, LOCK_BUCKETS])
+        if not cursor.fetchone()[0]:
+            raise SearchRebuildRunning()
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, LOCK_BUCKETS])
+
+
+def _rebuild(targets: list, *, batch_size: int, progress: Callable[[int], None] | None):
     started = time.monotonic()
     states: list = []
     documents = 0

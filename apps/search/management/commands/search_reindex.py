@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from apps.catalog.services import products_active_count
-from apps.search.exceptions import SearchBackendUnavailable
+from apps.search.exceptions import SearchBackendUnavailable, SearchRebuildRunning
 from apps.search.services import rebuild
 
 
@@ -34,6 +34,8 @@ class Command(BaseCommand):
             with tqdm(total=total, unit="doc", disable=not show, file=sys.stderr) as bar:
                 summary = rebuild(backend=backend, batch_size=batch, progress=bar.update)
         except ValueError as exc:  # `es` without ELASTICSEARCH_URL
+            raise CommandError(str(exc)) from exc
+        except SearchRebuildRunning as exc:
             raise CommandError(str(exc)) from exc
         except SearchBackendUnavailable as exc:
             raise CommandError(f"Elasticsearch failed, the live index is unchanged: {exc}") from exc
