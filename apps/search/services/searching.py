@@ -41,8 +41,6 @@ from shop import metrics
 
 logger = logging.getLogger("apps.search")
 
-FALLBACKS = metrics.SEARCH_FALLBACKS
-
 T = TypeVar("T")
 _down = {"until": 0.0}
 _down_lock = threading.Lock()
@@ -54,14 +52,14 @@ def _answer(
     es = backends.elasticsearch()
     if es is not None:
         if time.monotonic() < _down["until"]:
-            FALLBACKS.labels(operation=operation, reason="recently_failed").inc()
+            metrics.SEARCH_FALLBACKS.labels(operation=operation, reason="recently_failed").inc()
         else:
             try:
                 return ask(es)
             except SearchBackendUnavailable as exc:
                 with _down_lock:
                     _down["until"] = time.monotonic() + settings.SEARCH_ES_RETRY_SECONDS
-                FALLBACKS.labels(operation=operation, reason="unavailable").inc()
+                metrics.SEARCH_FALLBACKS.labels(operation=operation, reason="unavailable").inc()
                 logger.warning(
                     "elasticsearch %s failed, answering from postgresql (retry in %ss): %s",
                     operation,
