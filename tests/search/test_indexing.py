@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.worker import state as worker_state
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 
@@ -25,6 +22,7 @@ from shop.events.models import OutboxEvent
 from shop.events.outbox import event_dispatch
 from tests.catalog.factories import CategoryFactory, product_via_services
 from tests.search.conftest import names
+from tests.support.broker import real_broker_queue, running_worker  # noqa: F401 (a fixture)
 
 
 def document(product) -> SearchDocument | None:
@@ -172,33 +170,6 @@ def test_an_indexing_run_waits_for_another_writer_of_the_product_then_reads_the_
 # --- through RabbitMQ and a real worker ------------------------------------------------
 
 
-@contextlib.contextmanager
-def worker_on_own_queues():
-    """Events and indexing tasks on queues of this test's own, consumed by a real worker."""
-    suffix = uuid.uuid4().hex[:8]
-    queues = [f"test-events-{suffix}", f"test-indexing-{suffix}"]
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.task_routes)
-    conf.task_always_eager = False
-    conf.task_routes = {
-        "shop.events.tasks.*": {"queue": queues[0]},
-        "apps.search.tasks.*": {"queue": queues[1]},
-    }
-    _reset_routes()
-    try:
-        with start_worker(celery_app, queues=queues, perform_ping_check=False):
-            yield
-            worker_state.should_terminate = 0
-            for queue in queues:
-                celery_app.send_task("shop.wake-up", queue=queue)
-    finally:
-        conf.task_always_eager, conf.task_routes = saved
-        _reset_routes()
-        with celery_app.connection_for_write() as conn:
-            for queue in queues:
-                conn.default_channel.queue_delete(queue)
-
-
 def _reset_routes():
     celery_app.amqp.flush_routes()
     celery_app.amqp.__dict__.pop("router", None)
@@ -214,9 +185,18 @@ def _wait_until(predicate, timeout=20.0) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_changed_product_is_searchable_within_seconds_through_the_broker(settings):
+def test_a_changed_product_is_searchable_within_seconds_through_the_broker(
+    settings,
+    real_broker_queue,  # noqa: F811
+):
     settings.ELASTICSEARCH_URL = ""
-    with worker_on_own_queues():
+    # Indexing tasks on the test's queue too (the fixture restores the routes afterwards).
+    celery_app.conf.task_routes = {
+        **celery_app.conf.task_routes,
+        "apps.search.tasks.*": {"queue": real_broker_queue},
+    }
+    _reset_routes()
+    with running_worker(real_broker_queue):
         with transaction.atomic():
             product = product_via_services(name="Copper Kettle", category=CategoryFactory())
         assert _wait_until(lambda: services.search(query="copper").count == 1, timeout=20)

@@ -306,9 +306,9 @@ def products_updated_publish(*, product_ids: Iterable[UUID]) -> int:
     outside the product row that products show: a category moved or renamed, a brand renamed.
     Call inside the transaction of the change; returns the number of events written."""
     ids = sorted({str(product_id) for product_id in product_ids})
-    for start in range(0, len(ids), UPDATED_CHUNK):
-        events.publish("product.updated", {"ids": ids[start : start + UPDATED_CHUNK]})
-    return (len(ids) + UPDATED_CHUNK - 1) // UPDATED_CHUNK
+    chunks = [ids[start : start + UPDATED_CHUNK] for start in range(0, len(ids), UPDATED_CHUNK)]
+    events.publish_many(("product.updated", {"ids": chunk}) for chunk in chunks)
+    return len(chunks)
 
 
 def product_create(
