@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.cart.api.urls")),
     path("", include("apps.promotions.api.urls")),
+    path("", include("apps.search.api.urls")),
 ]
 
 urlpatterns = [
