@@ -177,9 +177,13 @@ class AutoSchema(openapi.AutoSchema):
     def _error_statuses(self) -> set[int]:
         parameters = getattr(self, "_shop_parameters", None) or self._get_parameters()
         headers = {p["name"].lower() for p in parameters if p["in"] == "header"}
-        paginated = self.method == "GET" and self._is_list_view() and self._get_paginator()
+        query = {p["name"] for p in parameters if p["in"] == "query"}
+        # DRF's paginator, or a view that pages by itself (search): a page past the last is 404.
+        paginated = "page" in query or (
+            self.method == "GET" and self._is_list_view() and self._get_paginator()
+        )
         pagination = {"page", "page_size"} if paginated else set()
-        filters = {p["name"] for p in parameters if p["in"] == "query"} - pagination
+        filters = query - pagination
         has_body = self.method in {"POST", "PUT", "PATCH"}
 
         statuses = {503}
