@@ -143,6 +143,22 @@ class AutoSchema(openapi.AutoSchema):
             return [parts[1]]
         return super().get_tags()
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A decimal sent as a string has its bounds in no keyword drf-spectacular writes: a
+        # minimum of 0 at least keeps the minus sign out of its pattern.
+        minimum = getattr(field, "min_value", None)
+        pattern = schema.get("pattern") if isinstance(schema, dict) else None
+        if (
+            isinstance(field, serializers.DecimalField)
+            and pattern
+            and pattern.startswith("^-?")
+            and minimum is not None
+            and minimum >= 0
+        ):
+            schema["pattern"] = "^" + pattern[3:]
+        return schema
+
     def _get_parameters(self) -> list[dict[str, Any]]:
         parameters = super()._get_parameters()
         for parameter in parameters:
