@@ -71,8 +71,9 @@ class OrderExpired(Conflict):
 
 
 def _count(outcome: str) -> None:
-    """Checkouts by outcome (placed, insufficient_stock, invalid_coupon, payment_unavailable,
-    failed): the place where ops' Prometheus counter (shop/metrics.py) is incremented."""
+    """Checkouts by outcome: `placed`, or the error code (`insufficient_stock`,
+    `invalid_coupon`, `empty_cart`, `payment_unavailable`, …). The one place to increment
+    ops' Prometheus counter of checkouts (shop/metrics.py) once it exists."""
 
 
 def checkout_preview(
@@ -126,25 +127,47 @@ def checkout(
     the order was undone), OrderExpired (409), CheckoutFailed (503). `email` is the user's
     (the caller usually has it; else it is looked up).
     """
+    try:
+        result = _checkout(
+            user_id=user_id,
+            shipping_method=shipping_method,
+            addresses={
+                "shipping_address_id": shipping_address_id,
+                "shipping_address": shipping_address,
+                "billing_address_id": billing_address_id,
+                "billing_address": billing_address,
+            },
+            coupon_code=coupon_code,
+            email=email,
+        )
+    except DomainError as exc:
+        _count(exc.code)
+        raise
+    _count("placed")
+    return result
+
+
+def _checkout(
+    *,
+    user_id: UUID,
+    shipping_method: str,
+    addresses: dict[str, Any],
+    coupon_code: str | None,
+    email: str | None,
+) -> CheckoutResult:
     owner = CartOwner.for_user(user_id)
-    cart = cart_get(owner=owner)
+    cart = cart_get(owner=owner)  # step 1
     if not cart.priced_lines:
         raise EmptyCart()
-    shipping, billing = checkout_addresses(
-        user_id=user_id,
-        shipping_address_id=shipping_address_id,
-        shipping_address=shipping_address,
-        billing_address_id=billing_address_id,
-        billing_address=billing_address,
-    )
-    quote = quote_build(
+    shipping, billing = checkout_addresses(user_id=user_id, **addresses)
+    quote = quote_build(  # step 2
         user_id=user_id,
         cart=cart,
         coupon_code=coupon_code,
         shipping_method=shipping_method,
         address=shipping,
     )
-    order, lines, placed = _place(
+    order, lines, placed = _place(  # step 3
         user_id=user_id,
         email=email or user_get(user_id).email,
         quote=quote,
@@ -152,20 +175,17 @@ def checkout(
         billing=billing,
     )
     try:
-        result = _pay(order, lines, placed, quote)
+        result = _pay(order, lines, placed, quote)  # step 4
     except Exception as exc:
         _compensate(order, exc)
         if isinstance(exc, DomainError):
-            _count(getattr(exc, "code", "failed"))
             raise
         logger.exception("checkout of order %s failed after it was placed", order.id)
-        _count("failed")
         raise CheckoutFailed() from exc
-    try:
+    try:  # step 5
         cart_clear(owner=owner, expected_version=cart.version)
     except CartUnavailable:
         logger.warning("cart of user %s not cleared after order %s", user_id, order.id)
-    _count("placed")
     return result
 
 
