@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.core import mail
 
 from apps.cart.services import CartOwner, cart_get
 from apps.inventory.models import Reservation, StockLevel
@@ -42,6 +43,7 @@ def test_provider_failing_at_intent_creation_undoes_the_order_and_keeps_the_cart
     assert (level.quantity, level.reserved) == (3, 0)
     assert set(Reservation.objects.values_list("status", flat=True)) == {"released"}
     assert not Payment.objects.exists()
+    assert not mail.outbox  # the customer never saw this order: no "cancelled" email
     cart_after = cart_get(owner=CartOwner.for_user(user.id))
     assert (cart_after.version, cart_after.lines) == (cart_before.version, cart_before.lines)
     assert stock_reconcile() == []
