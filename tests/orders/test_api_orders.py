@@ -240,3 +240,26 @@ def test_status_endpoint_is_staff_only_and_checks_its_input(user_client, staff_c
     )
     order.refresh_from_db()
     assert order.status == "paid"
+
+
+def test_cancel_and_preview_refuse_bad_input_with_400(user, user_client, place, make_variant):
+    _, result = place(user)
+    response = user_client.post(
+        f"/api/v1/orders/{result.order.id}/cancel", {"reason": "x" * 301}, format="json"
+    )
+    assert set(assert_error(response, 400, "invalid")["details"]) == {"reason"}
+    assert Order.objects.get(id=result.order.id).status == "confirmed"
+    for payload, field in [
+        ({"shipping_address": {"country": "US"}}, "shipping_method"),
+        (
+            {"shipping_method": "standard", "shipping_address": {"country": "ZZ"}},
+            "shipping_address",
+        ),
+        ({"shipping_method": "standard", "shipping_address_id": 5}, "shipping_address_id"),
+    ]:
+        error = assert_error(
+            user_client.post("/api/v1/checkout/preview", payload, format="json"), 400, "invalid"
+        )
+        assert field in error["details"], error
+    malformed = user_client.post("/api/v1/checkout", "{not json", content_type="application/json")
+    assert_error(malformed, 400, "invalid")

@@ -89,9 +89,6 @@ def checkout_preview(
     """What `checkout` would charge for the user's cart, with the same body: creates nothing
     (reads only; no reservation, no order, no coupon use). Raises as `checkout` does before
     it places anything: InvalidInput, EmptyCart, InvalidCoupon."""
-    cart = cart_get(owner=CartOwner.for_user(user_id))
-    if not cart.priced_lines:
-        raise EmptyCart()
     shipping, _billing = checkout_addresses(
         user_id=user_id,
         shipping_address_id=shipping_address_id,
@@ -99,6 +96,9 @@ def checkout_preview(
         billing_address_id=billing_address_id,
         billing_address=billing_address,
     )
+    cart = cart_get(owner=CartOwner.for_user(user_id))
+    if not cart.priced_lines:
+        raise EmptyCart()
     return quote_build(
         user_id=user_id,
         cart=cart,
@@ -155,11 +155,11 @@ def _checkout(
     coupon_code: str | None,
     email: str | None,
 ) -> CheckoutResult:
+    shipping, billing = checkout_addresses(user_id=user_id, **addresses)  # the input first
     owner = CartOwner.for_user(user_id)
     cart = cart_get(owner=owner)  # step 1
     if not cart.priced_lines:
         raise EmptyCart()
-    shipping, billing = checkout_addresses(user_id=user_id, **addresses)
     quote = quote_build(  # step 2
         user_id=user_id,
         cart=cart,
