@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.cart.admin import promotion_dry_run_view
 from shop import health
 from shop.api.exceptions import not_found_view
 
@@ -16,6 +17,7 @@ api_v1 = [
     path("", include("apps.cart.api.urls")),
     path("", include("apps.orders.api.urls")),
     path("", include("apps.payments.api.urls")),
+    path("", include("apps.promotions.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +27,8 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", ExportToDjangoView, name="metrics"),
+    # Before the admin's own patterns: the cart's view, as it prices carts (apps/cart/admin.py).
+    path("admin/promotions/dry-run", promotion_dry_run_view, name="promotion-dry-run"),
     path("admin/", admin.site.urls),
     # Anything else under the API answers 404 in the API's error body.
     re_path(r"^api/", not_found_view),

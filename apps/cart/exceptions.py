@@ -1,12 +1,13 @@
 """The cart's domain errors: stable codes, rendered by shop.api.exceptions.
 
-`InsufficientStock` is inventory's own error, re-exported so that a cart add and a checkout
-report a short variant with the same code and details shape.
+`InsufficientStock` is inventory's own error and `InvalidCoupon` promotions', re-exported so
+that the cart and checkout report a short variant or a refused coupon the same way.
 """
 
 from __future__ import annotations
 
 from apps.inventory.exceptions import InsufficientStock
+from apps.promotions.exceptions import InvalidCoupon
 from shop.errors import DomainError, InvalidInput, NotFound, ServiceUnavailable
 
 __all__ = [
@@ -36,14 +37,6 @@ class VersionMismatch(DomainError):
 
 class CartItemNotFound(NotFound):
     default_message = "No such item in this cart."
-
-
-class InvalidCoupon(DomainError):
-    """details: {"reason": "..."}"""
-
-    code = "invalid_coupon"
-    http_status = 400
-    default_message = "This coupon cannot be used."
 
 
 class CartUnavailable(ServiceUnavailable):

@@ -1,9 +1,13 @@
 """Cart pricing: money rounding and the promotions hook.
 
-The promotions app does not exist yet. `cart_discounts` and `coupon_rejection` are the only
-two places that will call `apps.promotions.services`; their inputs (`PricedLine`, subtotal,
-coupon code, user id) and outputs (`Discounts`, a reason string) are the interface the
-promotions engine needs, so wiring it in changes the bodies of these two functions only.
+`cart_discounts` and `coupon_rejection` are the only places that call
+`apps.promotions.services`: the cart hands over its purchasable lines at today's prices and
+gets back the discount, free shipping and every candidate promotion explained.
+
+Order history lives above the cart (orders), so the cart prices with `is_first_order=None`:
+promotions then counts an anonymous visitor as a first order, and a signed-in customer too
+unless they already placed an order that took a promotion. A welcome offer therefore shows
+in a new customer's cart; checkout passes the real value and has the last word.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
+from apps.promotions.services import CartPrice, PricingLine, cart_price
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-UNKNOWN_COUPON = "unknown coupon"
 
 
 def money(amount: Decimal) -> Decimal:
@@ -39,58 +44,33 @@ class PricedLine:
     def line_total(self) -> Decimal:
         return money(self.current_price * self.quantity)
 
-
-@dataclass(frozen=True)
-class PromotionOutcome:
-    """One candidate promotion: applied, or why not (`reason` is None when applied)."""
-
-    id: UUID | None
-    name: str
-    applied: bool
-    reason: str | None
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class Discounts:
-    discount: Decimal  # never above the subtotal
-    free_shipping: bool  # does not change `discount`
-    promotions: tuple[PromotionOutcome, ...]
+    def for_promotions(self) -> PricingLine:
+        return PricingLine(
+            id=self.item_id,
+            variant_id=self.variant_id,
+            product_id=self.product_id,
+            category_path=self.category_path,
+            unit_price=self.current_price,
+            quantity=self.quantity,
+        )
 
 
 def cart_discounts(
-    *,
-    lines: Sequence[PricedLine],
-    subtotal: Decimal,
-    coupon_code: str | None,
-    user_id: UUID | None,
-) -> Discounts:
-    """The discount, free shipping and the explained candidates for a priced cart.
-
-    Until the promotions app exists there are no automatic promotions and no coupon is known:
-    the coupon on the cart (if any) is listed as a candidate that does not apply.
-    """
-    promotions: tuple[PromotionOutcome, ...] = ()
-    if coupon_code:
-        promotions = (
-            PromotionOutcome(
-                id=None, name=coupon_code, applied=False, reason=UNKNOWN_COUPON, amount=ZERO
-            ),
-        )
-    return Discounts(discount=ZERO, free_shipping=False, promotions=promotions)
+    *, lines: Sequence[PricedLine], coupon_code: str | None, user_id: UUID | None
+) -> CartPrice:
+    """The cart priced by promotions at today's prices: discount (allocated to the lines),
+    free shipping and the explained candidates (automatic promotions and the coupon's)."""
+    return cart_price(
+        lines=[line.for_promotions() for line in lines],
+        coupon_code=coupon_code,
+        user_id=user_id,
+        is_first_order=None,
+    )
 
 
-def coupon_rejection(
-    *,
-    code: str,
-    lines: Sequence[PricedLine],
-    subtotal: Decimal,
-    user_id: UUID | None,
-) -> str | None:
-    """Why `code` cannot be put on this cart (→ 400 `invalid_coupon`), or None to accept it.
-
-    Accepts every well-formed code until promotions exist (it then shows as "unknown coupon"
-    in `cart_discounts`); promotions will answer "unknown coupon", "expired", "minimum amount
-    not reached", … here.
-    """
-    return None
+def coupon_rejection(*, code: str, lines: Sequence[PricedLine], user_id: UUID | None) -> str | None:
+    """Why `code` cannot be put on this cart (→ 400 `invalid_coupon` with this reason), or
+    None to accept it: `unknown`, `inactive`, `not_started`, `expired`, `exhausted`,
+    `already_used`, `first_time_only`, `not_eligible_items`, `min_amount`. A coupon that only
+    loses the stacking contest is accepted (it shows `stacking_lost_to:<id>`)."""
+    return cart_discounts(lines=lines, coupon_code=code, user_id=user_id).coupon_rejection

@@ -31,11 +31,11 @@ from apps.cart.exceptions import (
 )
 from apps.catalog.services import variants_get
 from apps.inventory.services import availability
+from apps.promotions.services import COUPON_CODE_PATTERN, PromotionExplanation
 from shop.errors import parse_uuid
 
 # More distinct lines than this is not a shopping cart; it bounds the scripts' work too.
 CART_MAX_LINES = 100
-COUPON_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,49}$")
 # secrets.token_urlsafe(32) gives 43 characters; anything else was not issued by us.
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # A coupon is checked against the cart it joins; retries when another write slips between.
@@ -106,7 +106,7 @@ class CartView:
     version: int
     lines: tuple[CartLine, ...]
     coupon_code: str | None
-    promotions: tuple[pricing.PromotionOutcome, ...]
+    promotions: tuple[PromotionExplanation, ...]  # every candidate: applied, or why not
     subtotal: Decimal
     discount: Decimal
     free_shipping: bool
@@ -210,7 +210,7 @@ def _view(owner: CartOwner, stored: store.StoredCart) -> CartView:
         )
     subtotal = pricing.money(sum((line.line_total for line in priced), pricing.ZERO))
     discounts = pricing.cart_discounts(
-        lines=priced, subtotal=subtotal, coupon_code=stored.coupon_code, user_id=owner.user_id
+        lines=priced, coupon_code=stored.coupon_code, user_id=owner.user_id
     )
     discount = min(discounts.discount, subtotal)
     return CartView(
@@ -218,7 +218,7 @@ def _view(owner: CartOwner, stored: store.StoredCart) -> CartView:
         version=stored.version,
         lines=tuple(lines),
         coupon_code=stored.coupon_code,
-        promotions=discounts.promotions,
+        promotions=discounts.explanations,
         subtotal=subtotal,
         discount=discount,
         free_shipping=discounts.free_shipping,
@@ -396,8 +396,10 @@ def cart_coupon_apply(
 ) -> CartView:
     """Put a coupon on the cart (replacing any). Codes are case-insensitive: stored upper-cased.
 
-    The coupon is checked against the cart it joins (`pricing.coupon_rejection`); the write
-    is conditional on the version that check saw, so it cannot land on a different cart.
+    The coupon is checked against the cart it joins (`pricing.coupon_rejection`: unknown,
+    expired, used up, minimum amount not reached, no qualifying item, …); the write is
+    conditional on the version that check saw, so it cannot land on a different cart. Once
+    on the cart, a coupon that stops qualifying stays, explained as not applied.
     Raises InvalidInput (malformed code), InvalidCoupon (details.reason), VersionMismatch.
     """
     _check_version(expected_version)
@@ -406,13 +408,9 @@ def cart_coupon_apply(
         view = cart_get(owner=owner)
         if expected_version is not None and view.version != expected_version:
             raise VersionMismatch(view.version)
-        reason = pricing.coupon_rejection(
-            code=code, lines=view.priced_lines, subtotal=view.subtotal, user_id=owner.user_id
-        )
+        reason = pricing.coupon_rejection(code=code, lines=view.priced_lines, user_id=owner.user_id)
         if reason:
-            raise InvalidCoupon(
-                f"This coupon cannot be used: {reason}.", details={"reason": reason}
-            )
+            raise InvalidCoupon(reason=reason, coupon_code=code)
         try:
             stored = store.coupon_set(
                 owner.key, ttl=owner.ttl, expected_version=view.version, code=code

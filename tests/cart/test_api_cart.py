@@ -17,6 +17,7 @@ from apps.catalog.models import Product, Variant
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.cart.conftest import CART, ITEMS, item_of
 from tests.conftest import bearer_client
+from tests.promotions.factories import make_coupon
 
 pytestmark = pytest.mark.django_db
 
@@ -209,13 +210,13 @@ def test_signed_in_users_need_no_token(user_client, variant):
 
 
 @pytest.mark.parametrize("lines", [1, 6])
-def test_get_cart_costs_one_query_whatever_the_number_of_lines(
+def test_get_cart_costs_two_queries_whatever_the_number_of_lines(
     api_client, make_variant, django_assert_num_queries, lines
 ):
     anonymous_cart(api_client)
     for _ in range(lines):
         add(api_client, make_variant())
-    with django_assert_num_queries(1):  # the variants, in one variants_get
+    with django_assert_num_queries(2):  # the variants (variants_get), the promotions
         response = api_client.get(CART)
     assert len(response.json()["items"]) == lines
 
@@ -225,7 +226,7 @@ def test_get_cart_of_a_signed_in_user_adds_only_the_user_lookup(
 ):
     for _ in range(4):
         add(user_client, make_variant())
-    with django_assert_num_queries(2):  # the JWT's user, then the variants
+    with django_assert_num_queries(3):  # the JWT's user, the variants, the promotions
         response = user_client.get(CART)
     assert len(response.json()["items"]) == 4
 
@@ -250,7 +251,8 @@ def test_delete_item_and_delete_cart_answer_200_with_the_cart(api_client, make_v
     anonymous_cart(api_client)
     add(api_client, first)
     item_id = item_of(add(api_client, second).json(), second)["id"]
-    api_client.post(COUPON, {"code": "spring"}, format="json")
+    make_coupon("SPRING")
+    assert api_client.post(COUPON, {"code": "spring"}, format="json").status_code == 200
 
     response = api_client.delete(f"{ITEMS}/{item_id}")
     assert response.status_code == 200
@@ -263,25 +265,35 @@ def test_delete_item_and_delete_cart_answer_200_with_the_cart(api_client, make_v
     assert api_client.delete(f"{CART}/").status_code == 200
 
 
-def test_coupon_post_and_delete(api_client):
+def test_coupon_post_and_delete(api_client, make_variant):
+    coupon = make_coupon("Spring-24", name="Spring", type="fixed", value=Decimal("5.00"))
     anonymous_cart(api_client)
-    response = api_client.post(COUPON, {"code": "Spring-24"}, format="json")
+    add(api_client, make_variant("12.00"), 2)
+    response = api_client.post(COUPON, {"code": "spring-24"}, format="json")
     assert response.status_code == 200
     body = response.json()
     assert body["coupon_code"] == "SPRING-24"
     assert body["promotions"] == [
-        {
-            "id": None,
-            "name": "SPRING-24",
-            "applied": False,
-            "reason": "unknown coupon",
-            "amount": "0.00",
-        }
+        {"id": str(coupon.id), "name": "Spring", "applied": True, "reason": None, "amount": "5.00"}
     ]
+    assert (body["subtotal"], body["discount"], body["total"]) == ("24.00", "5.00", "19.00")
+    assert body["free_shipping"] is False
     removed = api_client.delete(COUPON, {"code": "spring-24"}, format="json")
     assert removed.status_code == 200
     assert removed.json()["coupon_code"] is None and removed.json()["promotions"] == []
+    assert removed.json()["discount"] == "0.00"
     assert api_client.delete(COUPON).status_code == 200  # no body, no coupon: still fine
+
+
+def test_an_unknown_coupon_is_400_invalid_coupon_with_the_reason(api_client, variant):
+    anonymous_cart(api_client)
+    add(api_client, variant)
+    error = assert_error(
+        api_client.post(COUPON, {"code": "Spring-24"}, format="json"), 400, "invalid_coupon"
+    )
+    assert error["details"] == {"reason": "unknown", "code": "SPRING-24"}
+    body = api_client.get(CART).json()
+    assert (body["version"], body["coupon_code"], body["promotions"]) == (1, None, [])
 
 
 def test_trailing_slashes_answer_too(api_client, variant):
@@ -291,6 +303,7 @@ def test_trailing_slashes_answer_too(api_client, variant):
         f"{ITEMS}/", {"variant_id": str(variant.id), "quantity": 1}, format="json"
     )
     assert response.status_code == 201
+    make_coupon("A")
     assert api_client.post(f"{COUPON}/", {"code": "A"}, format="json").status_code == 200
 
 

@@ -16,6 +16,8 @@ from apps.cart.exceptions import (
     VersionMismatch,
 )
 from apps.catalog.models import Product, Variant
+from apps.promotions.exceptions import InvalidCoupon
+from tests.promotions.factories import make_coupon
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +191,7 @@ def test_unknown_items_are_not_found_and_change_nothing(owner, variant):
 def test_every_mutation_checks_the_expected_version_and_changes_nothing_on_mismatch(
     owner, variant, redis
 ):
+    make_coupon("SAVE10")
     cart = services.cart_line_add(owner=owner, variant_id=variant.id, quantity=1)
     coupon = services.cart_coupon_apply(owner=owner, code="save10")
     item_id, stale = cart.lines[0].id, cart.version
@@ -233,21 +236,38 @@ def test_cart_clear_clears_only_an_unchanged_cart(owner, variant):
     assert (emptied.lines, emptied.version, emptied.coupon_code) == ((), 3, None)
 
 
-def test_coupon_codes_are_stored_upper_cased_and_shown_as_candidates(owner, redis):
+def test_coupon_codes_are_stored_upper_cased_and_shown_as_candidates(owner, make_variant, redis):
+    coupon = make_coupon("Summer-10", name="Summer", value=Decimal("10"))
+    services.cart_line_add(owner=owner, variant_id=make_variant("25.00").id, quantity=2)
     cart = services.cart_coupon_apply(owner=owner, code="  summer-10 ")
     assert cart.coupon_code == "SUMMER-10"
     assert redis.hget(owner.key, "coupon_code") == b"SUMMER-10"
     [candidate] = cart.promotions
-    assert (candidate.name, candidate.applied, candidate.reason) == (
-        "SUMMER-10",
-        False,
-        "unknown coupon",
+    assert (candidate.id, candidate.name, candidate.applied, candidate.reason) == (
+        coupon.id,
+        "Summer",
+        True,
+        None,
     )
-    assert cart.discount == Decimal("0.00")
+    assert (cart.subtotal, cart.discount, cart.total) == (
+        Decimal("50.00"),
+        Decimal("5.00"),
+        Decimal("45.00"),
+    )
 
     removed = services.cart_coupon_remove(owner=owner)
     assert (removed.coupon_code, removed.promotions) == (None, ())
+    assert (removed.discount, removed.total) == (Decimal("0.00"), Decimal("50.00"))
     assert redis.hget(owner.key, "coupon_code") is None
+
+
+def test_an_unknown_coupon_is_refused_with_its_reason_and_changes_nothing(owner, variant, redis):
+    services.cart_line_add(owner=owner, variant_id=variant.id, quantity=1)
+    before = redis.hgetall(owner.key)
+    with pytest.raises(InvalidCoupon) as caught:
+        services.cart_coupon_apply(owner=owner, code="nope")
+    assert caught.value.details == {"reason": "unknown", "code": "NOPE"}
+    assert redis.hgetall(owner.key) == before
 
 
 @pytest.mark.parametrize("code", ["", "   ", "has space", "x" * 51, "ünïcode", None])
@@ -264,6 +284,7 @@ def test_merge_sums_caps_moves_lines_and_deletes_the_anonymous_cart(make_variant
     anonymous = services.cart_owner_resolve(user_id=None, token=None)
     services.cart_line_add(owner=anonymous, variant_id=both.id, quantity=7)
     services.cart_line_add(owner=anonymous, variant_id=only_anon.id, quantity=2)
+    make_coupon("WELCOME")
     services.cart_coupon_apply(owner=anonymous, code="WELCOME")
     user = services.CartOwner.for_user(uuid.uuid4())
     services.cart_line_add(owner=user, variant_id=both.id, quantity=6)
@@ -287,9 +308,12 @@ def test_merge_sums_caps_moves_lines_and_deletes_the_anonymous_cart(make_variant
 
 
 def test_merge_keeps_the_users_coupon_over_the_anonymous_one(variant):
+    make_coupon("ANON"), make_coupon("MINE")
     anonymous = services.cart_owner_resolve(user_id=None, token=None)
+    services.cart_line_add(owner=anonymous, variant_id=variant.id, quantity=1)
     services.cart_coupon_apply(owner=anonymous, code="ANON")
     user = services.CartOwner.for_user(uuid.uuid4())
+    services.cart_line_add(owner=user, variant_id=variant.id, quantity=1)
     services.cart_coupon_apply(owner=user, code="MINE")
     merged = services.cart_merge(user_id=user.user_id, cart_token=anonymous.token)
     assert merged.coupon_code == "MINE"
@@ -326,6 +350,7 @@ def test_ttl_is_one_day_anonymous_seven_days_user_and_every_write_renews(variant
     redis.expire(user.key, 100)
     services.cart_get(owner=user)
     assert redis.ttl(user.key) <= 100  # reading does not renew
+    make_coupon("X1")
     services.cart_coupon_apply(owner=user, code="X1")
     assert redis.ttl(user.key) > 7 * 86400 - 5
 

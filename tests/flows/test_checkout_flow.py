@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
+@pytest.mark.usefixtures("shipping_methods")
 def test_register_buy_with_a_coupon_pay_and_get_the_confirmation(
-    api_client, staff_client, shipping_methods, django_capture_on_commit_callbacks
+    api_client, staff_client, django_capture_on_commit_callbacks
 ):
     def call(method, path, data=None, **headers):
         with django_capture_on_commit_callbacks(execute=True):

@@ -25,7 +25,12 @@ from apps.catalog.services.listing import (
     product_list_page,
     product_lists_invalidate,
 )
-from apps.catalog.services.lookup import VariantInfo, variants_get
+from apps.catalog.services.lookup import (
+    VariantInfo,
+    category_paths_get,
+    product_ids_existing,
+    variants_get,
+)
 from apps.catalog.services.products import (
     UNSET,
     catalog_has_products,
@@ -55,6 +60,7 @@ __all__ = [
     "brands_list",
     "catalog_demo_seed",
     "catalog_has_products",
+    "category_paths_get",
     "category_create",
     "category_delete",
     "category_get",
@@ -67,6 +73,7 @@ __all__ = [
     "product_detail_body",
     "product_detail_cached_body",
     "product_detail_get",
+    "product_ids_existing",
     "product_list_cached_body",
     "product_list_page",
     "product_lists_invalidate",

@@ -1,4 +1,4 @@
-"""Variant lookups for other apps (cart, inventory, orders, promotions)."""
+"""Variant, category and product lookups for other apps (cart, inventory, orders, promotions)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from apps.catalog.models import Product, Variant
+from apps.catalog.models import Category, Product, Variant
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,20 @@ def variants_get(variant_ids: Iterable[UUID | str]) -> dict[UUID, VariantInfo]:
         )
         for variant in rows
     }
+
+
+def category_paths_get(category_ids: Iterable[UUID | str]) -> dict[UUID, str]:
+    """{category id: materialized path} in one query; unknown ids are absent. A category's
+    descendants are the categories whose path starts with its path."""
+    ids = {UUID(str(category_id)) for category_id in category_ids}
+    if not ids:
+        return {}
+    return dict(Category.objects.filter(id__in=ids).values_list("id", "path"))
+
+
+def product_ids_existing(product_ids: Iterable[UUID | str]) -> set[UUID]:
+    """The ids among `product_ids` that name a product (whatever its status), one query."""
+    ids = {UUID(str(product_id)) for product_id in product_ids}
+    if not ids:
+        return set()
+    return set(Product.objects.filter(id__in=ids).values_list("id", flat=True))

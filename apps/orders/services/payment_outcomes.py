@@ -9,8 +9,7 @@ from uuid import UUID
 
 from django.db import transaction
 
-from apps.cart.exceptions import InvalidCoupon
-from apps.inventory.exceptions import InsufficientStock, ReservationReleased
+from apps.inventory.exceptions import InsufficientStock
 from apps.inventory.services import reservation_confirm, reservation_create
 from apps.orders.models import Order
 from apps.orders.services import discounts as promotions
@@ -23,6 +22,7 @@ from apps.orders.services.lifecycle import (
     transition_apply,
 )
 from apps.orders.state_machine import UNPAID, Status
+from apps.promotions.exceptions import InvalidCoupon
 from shop.errors import parse_uuid
 
 logger = logging.getLogger(__name__)
@@ -37,28 +37,31 @@ def _locked_or_none(order_id: UUID | str) -> Order | None:
 def _stock_confirm(order_id: UUID) -> bool:
     """Turn the order's reservation into a sale; False when it had been released (expired)
     before the payment came."""
+    from apps.inventory.exceptions import ReservationReleased  # TEMP until plumbing
+
     try:
-        reservation_confirm(order_id=order_id)
+        outcome = reservation_confirm(order_id=order_id)
     except ReservationReleased:
         return False
-    return True
+    return getattr(outcome, "status", "confirmed") == "confirmed"
 
 
-def _stock_reserve_again(order: Order, *, coupon_voided: bool) -> bool:
-    """Reserve and sell the order's lines again after its reservation expired (and, when it
-    was cancelled for it, hold its coupon use again). All or nothing, in a savepoint: False
-    when the stock (or the coupon's last use) is gone."""
+class _Gone(Exception):
+    pass
+
+
+def _stock_reserve_again(order: Order) -> bool:
+    """After its reservation expired: reserve and sell the order's lines again and make its
+    coupon use count (taken again if it had been given back). All or nothing, in a
+    savepoint: False when the stock, or the coupon's last use, is gone."""
     lines = [(line.variant_id, line.quantity) for line in order.lines.order_by("position")]
     try:
         with transaction.atomic():
             reservation_create(order_id=order.id, lines=lines)
             if not _stock_confirm(order.id):
-                return False
-            if coupon_voided and order.promotion_ids:
-                promotions.usage_rehold(
-                    order_id=order.id, user_id=order.user_id, promotion_ids=order.promotion_ids
-                )
-    except (InsufficientStock, InvalidCoupon):
+                raise _Gone()
+            promotions.usage_confirm(order_id=order.id)
+    except (InsufficientStock, InvalidCoupon, _Gone):
         return False
     return True
 
@@ -83,8 +86,10 @@ def order_payment_succeeded(*, order_id: UUID | str) -> OrderInfo | None:
             # Paid before checkout could mark it confirmed (its step 4 was interrupted).
             transition_apply(order, to=Status.CONFIRMED, actor=SYSTEM, note="payment received")
         if order.status == Status.CONFIRMED:
-            if _stock_confirm(order.id) or _stock_reserve_again(order, coupon_voided=False):
+            sold = _stock_confirm(order.id)
+            if sold:
                 promotions.usage_confirm(order_id=order.id)
+            if sold or _stock_reserve_again(order):
                 transition_apply(order, to=Status.PAID, actor=SYSTEM, note="payment succeeded")
             else:
                 cancel_locked(
@@ -95,10 +100,7 @@ def order_payment_succeeded(*, order_id: UUID | str) -> OrderInfo | None:
                 )
                 _refund(order, "payment received after the reservation expired; out of stock")
         elif order.status == Status.CANCELLED:
-            if order.cancel_reason == CANCEL_EXPIRED and _stock_reserve_again(
-                order, coupon_voided=True
-            ):
-                promotions.usage_confirm(order_id=order.id)
+            if order.cancel_reason == CANCEL_EXPIRED and _stock_reserve_again(order):
                 order.cancel_reason = ""
                 transition_apply(
                     order,

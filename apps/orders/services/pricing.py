@@ -20,12 +20,12 @@ from uuid import UUID
 from django.conf import settings
 from django.db.models import Exists, Q, Subquery
 
-from apps.cart.exceptions import InvalidCoupon
 from apps.cart.services import CartView
 from apps.orders.exceptions import EmptyCart, InvalidInput
 from apps.orders.models import Order, ShippingMethod, TaxRate
 from apps.orders.services import discounts as promotions
 from apps.orders.state_machine import Status
+from apps.promotions.exceptions import InvalidCoupon
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -118,10 +118,7 @@ def quote_build(
         is_first_order=not context["placed_before"],
     )
     if coupon and result.coupon_rejection:
-        raise InvalidCoupon(
-            f"This coupon cannot be used: {result.coupon_rejection}.",
-            details={"reason": result.coupon_rejection},
-        )
+        raise InvalidCoupon(reason=result.coupon_rejection, coupon_code=coupon)
 
     shown = {line.id: line for line in cart.lines}
     lines = []

@@ -1,8 +1,9 @@
 """`manage.py seed_demo [--products N] [--if-empty]`: a demo shop to click around in.
 
 The orders app is the top layer, so this command orchestrates every app's demo data: the
-catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk).
-Promotions and users join as their apps provide seed services.
+catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk),
+then a few promotions of each type (automatic ones and coupons).
+Users join as their app provides a seed service.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from apps.catalog.services import (
     variants_stock_bulk_apply,
 )
 from apps.inventory.services import stock_demo_seed
+from apps.promotions.services import promotions_demo_seed
 
 
 class Command(BaseCommand):
@@ -59,6 +61,8 @@ class Command(BaseCommand):
             f"Stock: {len(available)} variants stocked in two warehouses "
             f"({updated} catalog copies updated), in {seconds:.1f}s."
         )
+        promotions = promotions_demo_seed()
+        self.stdout.write(f"Promotions: {promotions} created (coupons and automatic ones).")
         if (summary.created or available) and not connection.in_atomic_block:
             # Bulk loads leave dead rows and stale planner statistics behind (the stock step
             # rewrites every product and variant row); without this, counting the product

@@ -1,0 +1,225 @@
+"""Pricing with promotions: the database side of the rules engine (`apps.promotions.rules`).
+
+One SQL query loads every candidate (the running automatic promotions and the coupon's) with
+this customer's use count per promotion; one more (catalog) resolves category conditions to
+paths, only when a candidate has them. The count does not depend on the number of lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Upper
+from django.utils import timezone
+
+from apps.catalog.services import category_paths_get
+from apps.promotions import rules
+from apps.promotions.exceptions import InvalidCoupon, InvalidInput
+from apps.promotions.models import Promotion, PromotionUsage
+from apps.promotions.rules import CartPrice, PricingLine
+from apps.promotions.services.info import CouponInfo
+from shop.errors import parse_uuid
+
+COUPON_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,49}$")
+# Uses that count against the limits: held by an unpaid order, or used by a paid one.
+TAKEN = (PromotionUsage.State.HELD, PromotionUsage.State.USED)
+
+
+def coupon_code_normalize(code: str | None) -> str | None:
+    """The stored form of a code: stripped, upper-cased; None for None or blank.
+
+    Raises InvalidInput naming `code` when it is not letters, digits, '-' and '_' (at most 50).
+    """
+    if code is None:
+        return None
+    normalized = code.strip().upper() if isinstance(code, str) else ""
+    if normalized == "" and isinstance(code, str):
+        return None
+    if not COUPON_CODE_PATTERN.match(normalized):
+        raise InvalidInput(
+            details={"code": ["Letters, digits, '-' and '_', at most 50 characters."]}
+        )
+    return normalized
+
+
+def per_user_limit(promotion: Promotion) -> int | None:
+    """How many orders of one customer may use the promotion: `max_uses_per_user`, and once
+    for a first-order offer (so two racing first orders cannot both take it)."""
+    limits = [promotion.max_uses_per_user] if promotion.max_uses_per_user else []
+    if promotion.first_time_only:
+        limits.append(1)
+    return min(limits) if limits else None
+
+
+def _user_uses(user_id: UUID):
+    uses = (
+        PromotionUsage.objects.filter(promotion=OuterRef("pk"), user_id=user_id, state__in=TAKEN)
+        .order_by()
+        .values("promotion")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(uses, output_field=IntegerField()), Value(0))
+
+
+def _with_customer(promotions, user_id: UUID | None, *, infer_first_order: bool):
+    if user_id is None:
+        return promotions
+    promotions = promotions.annotate(user_uses=_user_uses(user_id))
+    if infer_first_order:
+        # The same for every row (PostgreSQL runs it once): has this customer placed an order
+        # that took a promotion? Then this is not their first order.
+        ordered = PromotionUsage.objects.filter(user_id=user_id, state__in=TAKEN)
+        promotions = promotions.annotate(has_ordered=Exists(ordered))
+    return promotions
+
+
+def _rule(promotion: Promotion, paths: dict[UUID, str], user_id: UUID | None) -> rules.Rule:
+    limit = per_user_limit(promotion)
+    categories = promotion.category_ids
+    return rules.Rule(
+        id=promotion.id,
+        name=promotion.name,
+        type=promotion.type,
+        value=promotion.value,
+        code=promotion.code,
+        min_amount=promotion.min_amount,
+        category_paths=(
+            frozenset(paths[c] for c in categories if c in paths) if categories else None
+        ),
+        product_ids=frozenset(promotion.product_ids) if promotion.product_ids else None,
+        first_time_only=promotion.first_time_only,
+        buy_quantity=promotion.buy_quantity,
+        get_quantity=promotion.get_quantity,
+        starts_at=promotion.start_date,
+        ends_at=promotion.end_date,
+        active=promotion.active,
+        stackable=promotion.stackable,
+        priority=promotion.priority,
+        exhausted=promotion.max_uses is not None and promotion.current_uses >= promotion.max_uses,
+        user_limit_reached=(
+            user_id is not None and limit is not None and promotion.user_uses >= limit
+        ),
+    )
+
+
+def _checked_lines(lines: Sequence[PricingLine]) -> list[PricingLine]:
+    checked, seen = [], set()
+    for position, line in enumerate(lines):
+        if not isinstance(line, PricingLine):
+            raise InvalidInput(details={"lines": [f"Line {position}: not a PricingLine."]})
+        quantity_ok = isinstance(line.quantity, int) and not isinstance(line.quantity, bool)
+        if not quantity_ok or line.quantity < 1:
+            raise InvalidInput(details={"lines": [f"Line {position}: quantity must be >= 1."]})
+        if not isinstance(line.unit_price, Decimal) or line.unit_price < 0:
+            raise InvalidInput(
+                details={"lines": [f"Line {position}: unit_price must be a Decimal >= 0."]}
+            )
+        if line.id in seen:
+            raise InvalidInput(details={"lines": [f"Line {position}: id {line.id} repeated."]})
+        seen.add(line.id)
+        checked.append(line)
+    return checked
+
+
+def _lookup_code(coupon_code: str | None) -> str | None:
+    # A code that cannot exist (malformed) is simply unknown: the caller asked for a price.
+    if not coupon_code or not isinstance(coupon_code, str):
+        return None
+    code = coupon_code.strip().upper()
+    return code if COUPON_CODE_PATTERN.match(code) else None
+
+
+def cart_price(
+    *,
+    lines: Sequence[PricingLine],
+    coupon_code: str | None,
+    user_id: UUID | None,
+    is_first_order: bool | None,
+    now: datetime | None = None,
+) -> CartPrice:
+    """Price `lines` (today's unit prices) with the running automatic promotions and the
+    coupon's: subtotal, discount, free_shipping, the allocation of the discount to every line
+    (sums exactly to the discount; no line above its total), the applied promotions with what
+    each took (what `promotion_usage_hold` records), and an explanation per candidate.
+
+    `is_first_order`: checkout passes the truth (order history lives above promotions).
+    None means "not known here" (the cart): an anonymous customer counts as a first order; a
+    signed-in one too unless they already placed an order that took a promotion — so a
+    welcome offer shows in the cart of a new customer, and checkout has the last word.
+    A coupon code no promotion has is explained as `unknown`. Reads only: two SQL queries
+    at most, whatever the number of lines. Raises InvalidInput for malformed lines.
+    """
+    now = now or timezone.now()
+    checked = _checked_lines(lines)
+    if user_id is not None:
+        user_id = parse_uuid(user_id, "user_id")
+    code = _lookup_code(coupon_code)
+    infer = is_first_order is None and user_id is not None
+    running = Q(code__isnull=True, active=True, start_date__lte=now) & (
+        Q(end_date__isnull=True) | Q(end_date__gt=now)
+    )
+    # By upper(code): the case-insensitive unique index answers the coupon's half.
+    candidates = Promotion.objects.alias(code_upper=Upper("code")).filter(
+        running | Q(code_upper=code) if code else running
+    )
+    promotions = list(_with_customer(candidates, user_id, infer_first_order=infer))
+    category_ids = {category for p in promotions for category in p.category_ids}
+    paths = category_paths_get(category_ids) if category_ids else {}
+    if is_first_order is None:
+        is_first_order = not (infer and promotions and promotions[0].has_ordered)
+    return rules.evaluate(
+        lines=checked,
+        rules=[_rule(p, paths, user_id) for p in promotions],
+        coupon_code=coupon_code.strip().upper() if coupon_code else None,
+        is_first_order=is_first_order,
+        now=now,
+    )
+
+
+def coupon_validate(
+    *,
+    code: str,
+    user_id: UUID | None,
+    is_first_order: bool | None = None,
+    now: datetime | None = None,
+) -> CouponInfo:
+    """The coupon `code` (any letter case) if it can be used now by this customer, whatever
+    the cart. Raises InvalidCoupon with reason `unknown`, `inactive`, `not_started`,
+    `expired`, `exhausted`, `already_used` or `first_time_only` (`is_first_order` as in
+    `cart_price`). The cart-dependent reasons (`min_amount`, `not_eligible_items`) come from
+    `cart_price(...).coupon_rejection`. One SQL query.
+    """
+    now = now or timezone.now()
+    if user_id is not None:
+        user_id = parse_uuid(user_id, "user_id")
+    lookup = _lookup_code(code)
+    if lookup is None:
+        raise InvalidCoupon(
+            reason=rules.UNKNOWN, coupon_code=code if isinstance(code, str) else None
+        )
+    infer = is_first_order is None and user_id is not None
+    promotion = _with_customer(
+        Promotion.objects.alias(code_upper=Upper("code")).filter(code_upper=lookup),
+        user_id,
+        infer_first_order=infer,
+    ).first()
+    if promotion is None:
+        raise InvalidCoupon(reason=rules.UNKNOWN, coupon_code=lookup)
+    if is_first_order is None:
+        is_first_order = not (infer and promotion.has_ordered)
+    reason = rules.standing(_rule(promotion, {}, user_id), is_first_order=is_first_order, now=now)
+    if reason is not None:
+        raise InvalidCoupon(reason=reason, coupon_code=lookup, promotion_id=promotion.id)
+    return CouponInfo(
+        promotion_id=promotion.id,
+        code=promotion.code,
+        name=promotion.name,
+        type=promotion.type,
+        value=promotion.value,
+    )
