@@ -7,6 +7,8 @@ from celery import Celery
 from celery.schedules import crontab
 from kombu import Queue
 
+from shop import metrics
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
 app = Celery("shop")
@@ -24,4 +26,5 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+metrics.celery_connect()
 app.autodiscover_tasks(["shop.events"])

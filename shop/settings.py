@@ -91,6 +91,28 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Read replicas (shop/db_routing.py): comma-separated postgres:// URLs of streaming replicas of
+# DATABASE_URL. Empty (the default): no router, no middleware, every query on the primary.
+DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=5)
+DATABASE_REPLICAS = [f"replica_{i}" for i in range(len(DATABASE_REPLICA_URLS))]
+for _alias, _url in zip(DATABASE_REPLICAS, DATABASE_REPLICA_URLS, strict=True):
+    DATABASES[_alias] = {
+        **env.db_url_config(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # The test suite reads its one test database through every alias.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = 3
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["shop.db_routing.ReplicaRouter"]
+    # Before the session and auth middleware, so every query of the request is routed.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "shop.db_routing.ReadYourWritesMiddleware",
+    )
+
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
@@ -217,6 +239,9 @@ CELERY_TIMEZONE = "UTC"
 # Publishing must not hang a request when the broker is down: the outbox sweep re-sends.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_TASK_PUBLISH_RETRY = False
+# host:port where a Celery worker serves /health/live, /health/ready and /metrics
+# (shop/worker_http.py), e.g. 0.0.0.0:9808 in a container; empty: none.
+WORKER_HTTP_BIND = env.str("WORKER_HTTP_BIND", default="")
 
 # --- Domain settings -------------------------------------------------------------------
 

@@ -2,11 +2,10 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.cart.admin import promotion_dry_run_view
-from shop import health
+from shop import health, metrics
 from shop.api.exceptions import not_found_view
 
 # The catalog first: URL resolution walks the patterns in order, and its reads are the hot path.
@@ -26,7 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
-    path("metrics", ExportToDjangoView, name="metrics"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     # Before the admin's own patterns: the cart's view, as it prices carts (apps/cart/admin.py).
     path("admin/promotions/dry-run", promotion_dry_run_view, name="promotion-dry-run"),
     path("admin/", admin.site.urls),
