@@ -15,6 +15,7 @@ from apps.orders.models import Order
 from apps.payments.models import Payment
 from tests.accounts.errors import assert_error
 from tests.orders.conftest import CHECKOUT, body
+from tests.orders.metrics import checkouts_counted
 from tests.payments.doubles import UNAVAILABLE
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +29,11 @@ def test_provider_failing_at_intent_creation_undoes_the_order_and_keeps_the_cart
     cart_before = cart_get(owner=CartOwner.for_user(user.id))
     settings.PAYMENT_PROVIDER = UNAVAILABLE
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with checkouts_counted() as counted, django_capture_on_commit_callbacks(execute=True):
         response = user_client.post(CHECKOUT, body(), format="json")
 
     assert_error(response, 502, "payment_unavailable")
+    assert counted() == {"payment_unavailable": 1}
     order = Order.objects.get()  # placed in step 3, then undone
     assert order.status == "cancelled"
     assert order.cancel_reason == "checkout_failed"
@@ -50,9 +52,10 @@ def test_provider_failing_at_intent_creation_undoes_the_order_and_keeps_the_cart
 
     # The provider is back: the same cart checks out.
     settings.PAYMENT_PROVIDER = "dummy"
-    with django_capture_on_commit_callbacks(execute=True):
+    with checkouts_counted() as counted, django_capture_on_commit_callbacks(execute=True):
         retry = user_client.post(CHECKOUT, body(), format="json")
     assert retry.status_code == 201
+    assert counted() == {"placed": 1}
     assert StockLevel.objects.get(variant_id=variant.id).reserved == 2
 
 
@@ -64,10 +67,11 @@ def test_short_stock_places_nothing_names_the_variant_and_keeps_the_cart(
     reservation_create(order_id=uuid.uuid4(), lines=[(scarce.id, 2)])  # someone else's hold
     cart_before = cart_get(owner=CartOwner.for_user(user.id))
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with checkouts_counted() as counted, django_capture_on_commit_callbacks(execute=True):
         response = user_client.post(CHECKOUT, body(), format="json")
 
     error = assert_error(response, 409, "insufficient_stock")
+    assert counted() == {"insufficient_stock": 1}
     assert error["details"] == {
         "items": [{"variant_id": str(scarce.id), "requested": 3, "available": 1}]
     }

@@ -49,6 +49,7 @@ from apps.orders.services.payment_outcomes import order_payment_succeeded
 from apps.orders.services.pricing import Quote, quote_build
 from apps.orders.state_machine import UNPAID, Status
 from apps.payments.services import payment_intent_create
+from shop import metrics
 from shop.errors import Conflict, DomainError
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,15 @@ class OrderExpired(Conflict):
 
 
 def _count(outcome: str) -> None:
-    """Checkouts by outcome: `placed`, or the error code (`insufficient_stock`,
-    `invalid_coupon`, `empty_cart`, `payment_unavailable`, …). The one place to increment
-    ops' Prometheus counter of checkouts (shop/metrics.py) once it exists."""
+    """Count a checkout attempt in ops' Prometheus counter by outcome: `placed`, or the error
+    code when it is one of the counted outcomes (`insufficient_stock`, `invalid_coupon`,
+    `payment_unavailable`); any other failure after the cart was priced counts as `failed`.
+    Refused input (400 `invalid`, `empty_cart`) is no attempt and is not counted."""
+    if outcome in ("invalid", "empty_cart"):
+        return
+    if outcome not in metrics.CHECKOUT_OUTCOMES:
+        outcome = "failed"
+    metrics.CHECKOUTS.labels(outcome=outcome).inc()
 
 
 def checkout_preview(
