@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.payments.models import DummyIntent, Payment
+from apps.payments.models import Payment
 from shop.admin_pagination import EstimatedCountPaginator
 
 
@@ -37,10 +37,3 @@ class PaymentAdmin(_ReadOnly):
     ]
     list_filter = ["status", "provider", "created_at"]
     search_fields = ["=intent_id", "=order_id", "=user_id"]
-
-
-@admin.register(DummyIntent)
-class DummyIntentAdmin(_ReadOnly):
-    list_display = ["id", "amount_minor", "currency", "status", "created_at"]
-    list_filter = ["status"]
-    search_fields = ["=id"]

@@ -1,4 +1,5 @@
-"""Payments: one Payment per order's payment intent, and the dummy provider's own intents.
+"""Payments: one Payment per order's payment intent (the dummy provider keeps its intents
+in Redis, see providers/dummy.py).
 
 A Payment mirrors the provider's intent (the provider is the truth about money): its status
 is moved only by what the provider reports (a webhook, or the dummy endpoints that stand in
@@ -58,45 +59,3 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.intent_id} {self.amount} {self.currency} ({self.status})"
-
-
-class DummyIntent(models.Model):
-    """An intent of the `dummy` provider, kept in our own database (local use, demos, tests).
-
-    Statuses follow Stripe's names, so the dummy behaves like the real provider does.
-    """
-
-    class Status(models.TextChoices):
-        REQUIRES_PAYMENT_METHOD = "requires_payment_method", "requires payment method"
-        SUCCEEDED = "succeeded", "succeeded"
-        CANCELED = "canceled", "canceled"
-
-    id = models.CharField(primary_key=True, max_length=64)
-    idempotency_key = models.CharField(max_length=255, unique=True)
-    amount_minor = models.BigIntegerField()
-    currency = models.CharField(max_length=3)
-    status = models.CharField(
-        max_length=32, choices=Status.choices, default=Status.REQUIRES_PAYMENT_METHOD
-    )
-    client_secret = models.CharField(max_length=128)
-    metadata = models.JSONField(default=dict)
-    last_error = models.CharField(max_length=255, blank=True)
-    amount_refunded_minor = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount_minor__gte=0), name="dummy_intent_amount_gte_0"
-            ),
-            models.CheckConstraint(
-                condition=Q(amount_refunded_minor__gte=0)
-                & Q(amount_refunded_minor__lte=F("amount_minor")),
-                name="dummy_intent_refunded_within_amount",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.id} ({self.status})"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from apps.payments.exceptions import PaymentConflict, PaymentNotFound, PaymentUnavailable
-from apps.payments.models import DummyIntent, Payment
+from apps.payments.models import Payment
 from apps.payments.providers import PaymentProvider, ProviderRejected, provider_get
 from apps.payments.providers.dummy import DummyProvider
 from apps.payments.services import (
@@ -57,7 +57,7 @@ def test_intent_creation_is_idempotent_per_order_key():
     )
     assert first == again
     assert first.client_secret.startswith(first.intent_id + "_secret_")
-    assert DummyIntent.objects.count() == 1
+    assert provider.intent_retrieve(intent_id=first.intent_id) == first
     other = provider.intent_create(
         amount_minor=500, currency="usd", metadata={}, idempotency_key="order_y"
     )
@@ -72,9 +72,19 @@ def test_payment_intent_create_records_the_payment_in_minor_units():
         "USD",
         "requires_payment",
     )
-    intent = DummyIntent.objects.get(id=created.intent_id)
-    assert intent.amount_minor == 4210
-    assert intent.idempotency_key == f"order_{payment.order_id}_payment"
+    intent = DummyProvider().intent_retrieve(intent_id=created.intent_id)
+    assert (intent.amount_minor, intent.currency) == (4210, "USD")
+    assert (
+        intent.intent_id
+        == DummyProvider()
+        .intent_create(
+            amount_minor=4210,
+            currency="USD",
+            metadata={},
+            idempotency_key=f"order_{payment.order_id}_payment",
+        )
+        .intent_id
+    )
     assert intent.metadata == {"order_id": str(payment.order_id), "user_id": str(payment.user_id)}
     # The same order again: the same intent and payment, nothing new.
     again = payment_intent_create(
@@ -119,7 +129,7 @@ def test_success_is_recorded_and_published_once():
 def test_cancel_stops_an_unpaid_intent_and_leaves_a_paid_one():
     unpaid, paid = _intent(), _intent()
     assert payment_cancel(order_id=unpaid.payment.order_id).status == "canceled"
-    assert DummyIntent.objects.get(id=unpaid.intent_id).status == "canceled"
+    assert DummyProvider().intent_retrieve(intent_id=unpaid.intent_id).status == "canceled"
     assert payment_cancel(order_id=unpaid.payment.order_id).status == "canceled"  # idempotent
     with pytest.raises(ProviderRejected):
         DummyProvider().intent_pay(intent_id=unpaid.intent_id, succeed=True)
@@ -142,6 +152,13 @@ def test_refund_due_is_recorded_within_what_was_paid():
         order_id=created.payment.order_id, amount=Decimal("30.00"), reason="order cancelled"
     )
     assert again.refund_due == Decimal("30.00")  # idempotent, not added twice
+
+
+def test_a_redis_outage_is_a_provider_outage(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # a closed port
+    with pytest.raises(PaymentUnavailable):
+        _intent()
+    assert not Payment.objects.exists()
 
 
 def test_dummy_refund_adds_up_to_at_most_the_amount():

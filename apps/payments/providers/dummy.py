@@ -1,26 +1,64 @@
-"""The `dummy` provider: intents kept in our own database, paid by hand.
+"""The `dummy` provider: intents kept in Redis, paid by hand.
 
 For local use, demos and tests (`PAYMENT_PROVIDER=dummy`, the default). Nothing leaves the
 machine; `POST payments/dummy/{intent_id}/succeed|fail` plays the customer paying and the
 provider's webhook (see `apps.payments.services.dummy_intent_complete`).
 
-Intent ids and client secrets are derived from the idempotency key with the SECRET_KEY
-(HMAC), so creating an intent is one INSERT … ON CONFLICT DO NOTHING: a retry with the same
-key lands on the same row and answers the same intent, as Stripe does.
+The intents live in Redis, not in the shop's database: like a real provider they are an
+outside system (a Redis outage is a provider outage: 502 `payment_unavailable`), and
+creating one costs the checkout no SQL query. Each intent is one JSON value; every change is
+one Lua script (compare-and-set), so concurrent pays and cancels cannot both win. Intent ids
+and client secrets are derived from the idempotency key with the SECRET_KEY (HMAC), so a
+create is one `SET … NX GET`: a retry with the same key answers the intent as first created,
+as Stripe does. Intents are kept for INTENT_TTL_SECONDS.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 
+import redis
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from apps.payments.models import DummyIntent
 from apps.payments.providers import base
+from shop.redis import redis_client
+
+INTENT_TTL_SECONDS = 30 * 24 * 3600
+_KEY = "payments:dummy:intent:{}"
+
+# KEYS[1] the intent; ARGV[1] the action: cancel | succeed | fail | refund; ARGV[2] an error
+# text (fail) or the amount (refund). Answers the intent's JSON after the change, or an
+# error reply: "missing", "canceled" (pay a canceled intent), "refund" (too much, unpaid).
+_CHANGE = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return redis.error_reply('missing') end
+local intent = cjson.decode(raw)
+local action = ARGV[1]
+if action == 'cancel' then
+  if intent.status == 'requires_payment_method' then intent.status = 'canceled' end
+elseif action == 'succeed' or action == 'fail' then
+  if intent.status == 'canceled' then return redis.error_reply('canceled') end
+  if intent.status == 'requires_payment_method' then
+    if action == 'succeed' then intent.status = 'succeeded'; intent.last_error = ''
+    else intent.last_error = ARGV[2] end
+  end
+elseif action == 'refund' then
+  local amount = tonumber(ARGV[2])
+  if intent.status ~= 'succeeded' or amount <= 0
+     or intent.amount_refunded_minor + amount > intent.amount_minor then
+    return redis.error_reply('refund')
+  end
+  intent.amount_refunded_minor = intent.amount_refunded_minor + amount
+end
+raw = cjson.encode(intent)
+redis.call('SET', KEYS[1], raw, 'KEEPTTL')
+return raw
+"""
 
 
 def _digest(purpose: str, idempotency_key: str) -> str:
@@ -28,21 +66,40 @@ def _digest(purpose: str, idempotency_key: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def _info(intent: DummyIntent) -> base.ProviderIntent:
+def _info(raw: bytes | str) -> base.ProviderIntent:
+    data = json.loads(raw)
     return base.ProviderIntent(
-        intent_id=intent.id,
-        status=intent.status,
-        amount_minor=intent.amount_minor,
-        currency=intent.currency,
-        client_secret=intent.client_secret,
-        metadata=dict(intent.metadata),
-        last_error=intent.last_error,
+        intent_id=data["id"],
+        status=data["status"],
+        amount_minor=data["amount_minor"],
+        currency=data["currency"],
+        client_secret=data["client_secret"],
+        metadata=data["metadata"] or {},
+        last_error=data["last_error"],
     )
+
+
+def _unavailable_on_redis_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError) as exc:
+            raise base.ProviderUnavailable(f"dummy provider unreachable: {exc}") from exc
+
+    return wrapper
+
+
+@functools.cache
+def _script() -> redis.commands.core.Script:
+    # Registered once per process (EVALSHA afterwards); the client is passed per call.
+    return redis_client().register_script(_CHANGE)
 
 
 class DummyProvider(base.PaymentProvider):
     name = "dummy"
 
+    @_unavailable_on_redis_errors
     def intent_create(
         self,
         *,
@@ -54,44 +111,41 @@ class DummyProvider(base.PaymentProvider):
         if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor < 0:
             raise base.ProviderRejected("amount_minor must be a non-negative integer")
         intent_id = "pi_dummy_" + _digest("intent", idempotency_key)[:24]
-        intent = DummyIntent(
-            id=intent_id,
-            idempotency_key=idempotency_key,
-            amount_minor=amount_minor,
-            currency=currency.upper(),
-            client_secret=f"{intent_id}_secret_{_digest('secret', idempotency_key)[:24]}",
-            metadata={key: str(value) for key, value in metadata.items()},
+        raw = json.dumps(
+            {
+                "id": intent_id,
+                "idempotency_key": idempotency_key,
+                "amount_minor": amount_minor,
+                "currency": currency.upper(),
+                "status": base.REQUIRES_PAYMENT_METHOD,
+                "client_secret": f"{intent_id}_secret_{_digest('secret', idempotency_key)[:24]}",
+                "metadata": {key: str(value) for key, value in metadata.items()},
+                "last_error": "",
+                "amount_refunded_minor": 0,
+                "created_at": timezone.now().isoformat(),
+            }
         )
-        # A replay of the key conflicts and inserts nothing; like Stripe, it answers the
-        # intent as first created.
-        DummyIntent.objects.bulk_create([intent], ignore_conflicts=True)
-        return _info(intent)
+        # A replay of the key finds the intent and, like Stripe, answers it as first created.
+        previous = redis_client().set(
+            _KEY.format(intent_id), raw, nx=True, ex=INTENT_TTL_SECONDS, get=True
+        )
+        return _info(previous or raw)
 
+    @_unavailable_on_redis_errors
     def intent_retrieve(self, *, intent_id: str) -> base.ProviderIntent:
-        intent = DummyIntent.objects.filter(id=intent_id).first()
-        if intent is None:
+        raw = redis_client().get(_KEY.format(intent_id))
+        if raw is None:
             raise base.ProviderRejected(f"no such intent: {intent_id}")
-        return _info(intent)
+        return _info(raw)
 
     def intent_cancel(self, *, intent_id: str) -> base.ProviderIntent:
-        with transaction.atomic():
-            intent = self._locked(intent_id)
-            if intent.status == DummyIntent.Status.REQUIRES_PAYMENT_METHOD:
-                intent.status = DummyIntent.Status.CANCELED
-                intent.save(update_fields=["status", "updated_at"])
-        return _info(intent)
+        return _info(self._change(intent_id, "cancel"))
 
     def refund_create(
         self, *, intent_id: str, amount_minor: int, idempotency_key: str, reason: str = ""
     ) -> base.ProviderRefund:
         # Enough for demos: the refunds issue adds refund records (and their idempotency).
-        with transaction.atomic():
-            intent = self._locked(intent_id)
-            left = intent.amount_minor - intent.amount_refunded_minor
-            if intent.status != DummyIntent.Status.SUCCEEDED or not 0 < amount_minor <= left:
-                raise base.ProviderRejected("nothing to refund of that amount")
-            intent.amount_refunded_minor += amount_minor
-            intent.save(update_fields=["amount_refunded_minor", "updated_at"])
+        self._change(intent_id, "refund", str(int(amount_minor)))
         return base.ProviderRefund(
             refund_id="re_dummy_" + _digest("refund", idempotency_key)[:24],
             intent_id=intent_id,
@@ -105,22 +159,22 @@ class DummyProvider(base.PaymentProvider):
         """The customer pays (`succeed`) or the attempt is declined. A succeeded intent stays
         succeeded (paying twice charges once); a canceled one cannot be paid
         (ProviderRejected)."""
-        with transaction.atomic():
-            intent = self._locked(intent_id)
-            if intent.status == DummyIntent.Status.CANCELED:
-                raise base.ProviderRejected("this intent was canceled")
-            if intent.status == DummyIntent.Status.REQUIRES_PAYMENT_METHOD:
-                if succeed:
-                    intent.status = DummyIntent.Status.SUCCEEDED
-                    intent.last_error = ""
-                else:
-                    intent.last_error = f"card declined (dummy) at {timezone.now().isoformat()}"
-                intent.save(update_fields=["status", "last_error", "updated_at"])
-        return _info(intent)
+        if succeed:
+            return _info(self._change(intent_id, "succeed"))
+        declined = f"card declined (dummy) at {timezone.now().isoformat()}"
+        return _info(self._change(intent_id, "fail", declined))
 
     @staticmethod
-    def _locked(intent_id: str) -> DummyIntent:
-        intent = DummyIntent.objects.select_for_update().filter(id=intent_id).first()
-        if intent is None:
-            raise base.ProviderRejected(f"no such intent: {intent_id}")
-        return intent
+    @_unavailable_on_redis_errors
+    def _change(intent_id: str, action: str, argument: str = "") -> bytes:
+        try:
+            return _script()(
+                keys=[_KEY.format(intent_id)], args=[action, argument], client=redis_client()
+            )
+        except redis.ResponseError as exc:
+            reasons = {
+                "missing": f"no such intent: {intent_id}",
+                "canceled": "this intent was canceled",
+                "refund": "nothing to refund of that amount",
+            }
+            raise base.ProviderRejected(reasons.get(str(exc), str(exc))) from exc
