@@ -164,7 +164,8 @@ class OrderLine(models.Model):
 
 
 class OrderHistory(models.Model):
-    """One row per transition (and per note about the order), oldest first."""
+    """One row per transition (and per note about the order), oldest first. Placing is no
+    transition: an order's history starts with `pending → confirmed` (or `→ cancelled`)."""
 
     class Actor(models.TextChoices):
         CUSTOMER = "customer", "customer"
@@ -172,7 +173,7 @@ class OrderHistory(models.Model):
         SYSTEM = "system", "system"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=16, blank=True)  # blank: the order was placed
+    from_status = models.CharField(max_length=16)  # = to_status: a note, not a transition
     to_status = models.CharField(max_length=16)
     note = models.CharField(max_length=500, blank=True)
     actor = models.CharField(max_length=10, choices=Actor.choices)
@@ -184,7 +185,7 @@ class OrderHistory(models.Model):
         verbose_name_plural = "order history"
 
     def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}: {self.note}"
+        return f"{self.from_status} → {self.to_status}: {self.note}"
 
 
 class OrderEmail(models.Model):

@@ -75,7 +75,7 @@ def test_register_buy_with_a_coupon_pay_and_get_the_confirmation(
 
     detail = call("get", f"orders/{order['id']}").json()
     assert detail["status"] == "paid"
-    assert [h["status"] for h in detail["history"]] == ["pending", "confirmed", "paid"]
+    assert [h["status"] for h in detail["history"]] == ["confirmed", "paid"]
     level = StockLevel.objects.get(variant_id=variant.id)
     assert (level.quantity, level.reserved) == (3, 0)
     assert not Reservation.objects.filter(order_id=order["id"], status="pending").exists()

@@ -46,9 +46,8 @@ def test_checkout_places_a_confirmed_order_and_opens_its_payment(
     ]
     assert order["shipping_address"]["country"] == "US"
     assert order["billing_address"] == order["shipping_address"]
-    assert [(h["from_status"], h["status"]) for h in order["history"]] == [
-        ("", "pending"),
-        ("pending", "confirmed"),
+    assert [(h["from_status"], h["status"], h["actor"]) for h in order["history"]] == [
+        ("pending", "confirmed", "system")
     ]
     assert payment["provider"] == "dummy"
     assert payment["intent_id"].startswith("pi_dummy_") and payment["client_secret"]

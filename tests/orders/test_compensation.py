@@ -38,8 +38,7 @@ def test_provider_failing_at_intent_creation_undoes_the_order_and_keeps_the_cart
     assert order.status == "cancelled"
     assert order.cancel_reason == "checkout_failed"
     assert [(h.from_status, h.to_status) for h in order.history.order_by("id")] == [
-        ("", "pending"),
-        ("pending", "cancelled"),
+        ("pending", "cancelled")
     ]
     level = StockLevel.objects.get(variant_id=variant.id)
     assert (level.quantity, level.reserved) == (3, 0)

@@ -15,7 +15,8 @@ from apps.inventory.models import Reservation, StockLevel
 from apps.inventory.services import reservation_create, reservations_expire, stock_reconcile
 from apps.orders.models import Order
 from apps.orders.services import checkout
-from apps.payments.models import DummyIntent, Payment
+from apps.payments.models import Payment
+from apps.payments.providers.dummy import DummyProvider
 from apps.payments.services import payment_succeeded_record
 from shop.events.models import OutboxEvent
 from shop.events.outbox import event_dispatch
@@ -52,7 +53,7 @@ def test_expiry_cancels_the_unpaid_order_and_its_intent(
         "reservation expired",
         "system",
     )
-    assert DummyIntent.objects.get(id=result.intent_id).status == "canceled"
+    assert DummyProvider().intent_retrieve(intent_id=result.intent_id).status == "canceled"
     assert Payment.objects.get(order_id=order.id).status == "canceled"
     level = StockLevel.objects.get(variant_id=variant.id)
     assert (level.quantity, level.reserved) == (5, 0)

@@ -4,14 +4,17 @@ included, as in production (real commits, outbox relays publishing to a broker).
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.cart.services import CartOwner, cart_coupon_apply
 from shop.celery import app as celery_app
 from tests.conftest import bearer_client
 from tests.orders.conftest import CHECKOUT, body
+from tests.promotions.factories import make_coupon
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +43,9 @@ def broker_queue():
 def test_a_five_line_checkout_with_a_coupon_runs_at_most_25_queries(
     user, make_variant, fill_cart, broker_queue
 ):
+    make_coupon("BUDGET", value=Decimal("10"))
     fill_cart(user, *[(make_variant(price="12.00", stock=20), 2) for _ in range(5)])
+    cart_coupon_apply(owner=CartOwner.for_user(user.id), code="budget")
     client = bearer_client(user)
 
     with CaptureQueriesContext(connection) as queries:
@@ -48,6 +53,7 @@ def test_a_five_line_checkout_with_a_coupon_runs_at_most_25_queries(
 
     assert response.status_code == 201, response.content
     assert len(response.json()["order"]["items"]) == 5
+    assert response.json()["order"]["discount"] == "12.00"
     statements = "\n".join(
         f"{i:2} {q['sql'][:160]}" for i, q in enumerate(queries.captured_queries, 1)
     )

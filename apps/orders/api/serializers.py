@@ -79,7 +79,10 @@ class OrderItemSerializer(serializers.Serializer):
 
 class OrderHistorySerializer(serializers.Serializer):
     status = serializers.CharField()
-    from_status = serializers.CharField(help_text="empty for the first row (order placed)")
+    from_status = serializers.CharField(
+        help_text="the status before; the same as `status` for a note that is no transition "
+        "(e.g. a declined payment attempt)"
+    )
     note = serializers.CharField()
     actor = serializers.CharField(help_text="customer | staff | system")
     created_at = serializers.DateTimeField()

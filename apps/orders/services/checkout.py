@@ -34,7 +34,7 @@ from apps.cart.exceptions import CartUnavailable
 from apps.cart.services import CartOwner, cart_clear, cart_get
 from apps.inventory.services import reservation_create
 from apps.orders.exceptions import CheckoutFailed, EmptyCart
-from apps.orders.models import Order, OrderHistory, OrderLine
+from apps.orders.models import Order, OrderLine
 from apps.orders.numbers import order_number_new
 from apps.orders.services import discounts as promotions
 from apps.orders.services.addresses import checkout_addresses
@@ -103,7 +103,7 @@ def checkout_preview(
         billing_address_id=billing_address_id,
         billing_address=billing_address,
     )
-    cart = cart_get(owner=CartOwner.for_user(user_id))
+    cart = cart_get(owner=CartOwner.for_user(user_id), promotions=False)
     if not cart.priced_lines:
         raise EmptyCart()
     return quote_build(
@@ -164,7 +164,7 @@ def _checkout(
 ) -> CheckoutResult:
     shipping, billing = checkout_addresses(user_id=user_id, **addresses)  # the input first
     owner = CartOwner.for_user(user_id)
-    cart = cart_get(owner=owner)  # step 1
+    cart = cart_get(owner=owner, promotions=False)  # step 1: priced below
     if not cart.priced_lines:
         raise EmptyCart()
     quote = quote_build(  # step 2
@@ -174,7 +174,7 @@ def _checkout(
         shipping_method=shipping_method,
         address=shipping,
     )
-    order, lines, placed = _place(  # step 3
+    order, lines = _place(  # step 3
         user_id=user_id,
         email=email or user_get(user_id).email,
         quote=quote,
@@ -182,7 +182,7 @@ def _checkout(
         billing=billing,
     )
     try:
-        result = _pay(order, lines, placed, quote)  # step 4
+        result = _pay(order, lines, quote)  # step 4
     except Exception as exc:
         _compensate(order, exc)
         if isinstance(exc, DomainError):
@@ -243,8 +243,9 @@ def _number_taken(exc: IntegrityError) -> bool:
 
 def _place(
     *, user_id: UUID, email: str, quote: Quote, shipping: dict, billing: dict
-) -> tuple[Order, list[OrderLine], OrderHistory]:
-    """Step 3: the one transaction. Returns the order, its lines and its first history row."""
+) -> tuple[Order, list[OrderLine]]:
+    """Step 3: the one transaction. Returns the order and its lines. (The order's history
+    starts with its first transition: placing is no transition, `created_at` says when.)"""
     order_id = uuid.uuid4()
     wanted = [(line.variant_id, line.quantity) for line in quote.lines]
     for attempt in range(1, NUMBER_ATTEMPTS + 1):
@@ -261,16 +262,8 @@ def _place(
                 reservation_create(order_id=order_id, lines=wanted)
                 order.save(force_insert=True)
                 OrderLine.objects.bulk_create(lines)
-                placed = OrderHistory.objects.create(
-                    order=order,
-                    from_status="",
-                    to_status=Status.PENDING,
-                    note="order placed",
-                    actor=Actor.customer(user_id).kind,
-                    actor_id=user_id,
-                )
                 promotions.usage_hold(order_id=order_id, user_id=user_id, discounts=quote.discounts)
-            return order, lines, placed
+            return order, lines
         except IntegrityError as exc:
             if not _number_taken(exc) or attempt == NUMBER_ATTEMPTS:
                 raise
@@ -278,9 +271,7 @@ def _place(
     raise AssertionError("unreachable")
 
 
-def _pay(
-    order: Order, lines: list[OrderLine], placed: OrderHistory, quote: Quote
-) -> CheckoutResult:
+def _pay(order: Order, lines: list[OrderLine], quote: Quote) -> CheckoutResult:
     """Step 4: the intent, then `pending → confirmed` (a compare-and-set: if expiry cancelled
     the order while the provider answered, OrderExpired)."""
     if quote.total == 0:  # a 100 % discount with free shipping: nothing to collect
@@ -313,7 +304,7 @@ def _pay(
     if confirmed is None:
         raise OrderExpired()
     return CheckoutResult(
-        order=order_info(order, lines=lines, history=[placed, confirmed]),
+        order=order_info(order, lines=lines, history=[confirmed]),
         provider=intent.provider,
         intent_id=intent.intent_id,
         client_secret=intent.client_secret,
