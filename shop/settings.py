@@ -259,6 +259,9 @@ PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=3600)
 EMAIL_TOKEN_MAX_AGE_SECONDS = env.int("EMAIL_TOKEN_MAX_AGE_SECONDS", default=3 * 24 * 3600)
 PASSWORD_RESET_MAX_AGE_SECONDS = env.int("PASSWORD_RESET_MAX_AGE_SECONDS", default=3600)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# An idempotency claim older than this is taken to have crashed and may be claimed again:
+# keep it above the longest a request can run (gunicorn's --timeout, 30 s by default).
+IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS", default=60)
 
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="dummy")

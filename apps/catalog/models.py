@@ -139,7 +139,10 @@ class Variant(models.Model):
     # The catalog's copy of availability, updated from inventory's stock.changed events.
     in_stock = models.BooleanField(default=False)
     available = models.IntegerField(default=0)
-    stock_updated_at = models.DateTimeField(null=True, blank=True)
+    # The highest stock.changed version applied (inventory's database sequence); an event
+    # with a lower or equal one is older and ignored. None: no event applied yet.
+    stock_version = models.BigIntegerField(null=True, blank=True)
+    stock_updated_at = models.DateTimeField(null=True, blank=True)  # informational
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

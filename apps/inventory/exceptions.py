@@ -8,7 +8,6 @@ __all__ = [
     "InsufficientStock",
     "InvalidInput",
     "ReservationNotFound",
-    "ReservationReleased",
     "StockConflict",
 ]
 
@@ -28,9 +27,3 @@ class StockConflict(Conflict):
 
 class ReservationNotFound(NotFound):
     default_message = "No reservation for this order."
-
-
-class ReservationReleased(Conflict):
-    """The order's reservations were released (expired or cancelled) before confirmation."""
-
-    default_message = "The reservation was released before it could be confirmed."

@@ -6,12 +6,13 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from shop.errors import DomainError
+from shop.errors import Conflict, DomainError
 
 logger = logging.getLogger("shop.api")
 
@@ -80,6 +81,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, drf.APIException):
         set_rollback()
         return _drf_response(exc)
+
+    if isinstance(exc, IntegrityError):
+        # A constraint refused the write (most often a concurrent request made the same row
+        # first): the request conflicts with the current state, it is not a server fault.
+        # Services translate the conflicts they expect; this catches the ones they do not.
+        set_rollback()
+        logger.warning(
+            "integrity error in %s", context.get("view").__class__.__name__, exc_info=True
+        )
+        return Response(error_body("conflict", Conflict.default_message), status=409)
 
     set_rollback()
     logger.exception("unhandled error in %s", context.get("view").__class__.__name__)

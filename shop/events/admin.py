@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from shop.admin_pagination import EstimatedCountPaginator
 from shop.events.models import OutboxEvent
-from shop.events.outbox import event_relay
+from shop.events.outbox import events_relay
 
 
 @admin.register(OutboxEvent)
@@ -24,7 +24,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         queryset.update(status=OutboxEvent.Status.PENDING, attempts=0, last_error="")
-        sent = sum(event_relay(event_id) for event_id in ids)
+        sent = events_relay(ids)
         self.message_user(request, f"{sent} of {len(ids)} events sent.", messages.INFO)
 
     def has_add_permission(self, request):

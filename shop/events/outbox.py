@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from celery.exceptions import Retry
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,31 +27,72 @@ SWEEP_GRACE = timedelta(seconds=10)
 RESEND_AFTER = timedelta(minutes=10)
 
 
-def event_publish(name: str, payload: dict[str, Any]) -> OutboxEvent:
-    event = OutboxEvent.objects.create(name=name, payload=payload)
-    transaction.on_commit(functools.partial(event_relay, event.id), robust=True)
-    return event
+def events_publish(items: Iterable[tuple[str, dict[str, Any]]]) -> list[OutboxEvent]:
+    """Write the events in the current transaction with one INSERT; relayed after commit."""
+    events = [OutboxEvent(name=name, payload=payload) for name, payload in items]
+    if events:
+        OutboxEvent.objects.bulk_create(events)
+        _relay_after_commit([event.id for event in events])
+    return events
 
 
-def event_relay(event_id: UUID) -> bool:
-    """Hand one committed event to the broker. A failure is logged; the sweep retries later."""
+def _relay_after_commit(ids: list[UUID]) -> None:
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        events_relay(ids)  # autocommit: the rows are committed already
+        return
+    # The connection collects the ids of its transaction; the first relay callback to run
+    # after the commit sends them all with one UPDATE, and the callbacks of later publishes
+    # find nothing left. (Joining one callback registered earlier would hide the events of a
+    # later publish from Django's captureOnCommitCallbacks in tests.) An id whose savepoint
+    # rolled back is skipped by the relay's UPDATE; ids of a rolled-back transaction are
+    # found in no row by the next relay of this connection.
+    conn.__dict__.setdefault("_outbox_pending", []).extend(ids)
+    # Robust: the events are committed whatever happens here; the sweep sends them later.
+    transaction.on_commit(functools.partial(_relay_pending, conn), robust=True)
+
+
+def _relay_pending(conn) -> None:
+    ids, conn._outbox_pending = conn.__dict__.get("_outbox_pending", []), []
+    events_relay(ids)
+
+
+def events_relay(event_ids: Iterable[UUID]) -> int:
+    """Hand committed events to the broker; returns how many were sent.
+
+    One UPDATE marks them all sent (only rows that exist: an event whose savepoint rolled
+    back is skipped), then one message per event. On the first broker failure the rest are
+    unmarked and left for the sweep: a request must not wait on a dead broker once per event.
+    """
     from shop.events.tasks import event_dispatch_task
 
-    # Marked before sending: once the message is out, a worker may hold the event's row
-    # lock while its handlers run, and this request must not wait for them.
-    sent = OutboxEvent.objects.filter(id=event_id)
-    sent.update(sent_at=timezone.now())
-    try:
-        event_dispatch_task.apply_async(
-            args=[str(event_id)], retry=True, retry_policy=PUBLISH_RETRY_POLICY
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return 0
+    # Marked before sending: once a message is out, a worker may hold the event's row lock
+    # while its handlers run, and this request must not wait for them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {OutboxEvent._meta.db_table} SET sent_at = %s "  # noqa: S608
+            "WHERE id = ANY(%s) RETURNING id",
+            [timezone.now(), ids],
         )
-    except Retry:
-        pass  # run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) and a handler failed: delivered
-    except Exception as exc:  # the broker is down or unreachable: leave it for the sweep
-        sent.update(sent_at=None)
-        logger.warning("event %s not sent, the sweep will retry: %s", event_id, exc)
-        return False
-    return True
+        marked = {row[0] for row in cursor.fetchall()}
+    ordered = [event_id for event_id in ids if event_id in marked]
+    for sent, event_id in enumerate(ordered):
+        try:
+            event_dispatch_task.apply_async(
+                args=[str(event_id)], retry=True, retry_policy=PUBLISH_RETRY_POLICY
+            )
+        except Retry:
+            pass  # run eagerly (tests, CELERY_TASK_ALWAYS_EAGER) and a handler failed: delivered
+        except Exception as exc:  # the broker is down or unreachable: leave them for the sweep
+            OutboxEvent.objects.filter(id__in=ordered[sent:]).update(sent_at=None)
+            logger.warning(
+                "%d event(s) not sent, the sweep will retry: %s", len(ordered) - sent, exc
+            )
+            return sent
+    return len(ordered)
 
 
 def event_dispatch(event_id: UUID) -> OutboxEvent.Status | None:
@@ -105,7 +147,7 @@ def events_sweep(now: datetime | None = None, limit: int = 500) -> int:
     ).filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - RESEND_AFTER))
     ids = list(stale.order_by("created_at").values_list("id", flat=True)[:limit])
     OutboxEvent.objects.filter(id__in=ids).update(sent_at=None)
-    return sum(event_relay(event_id) for event_id in ids)
+    return events_relay(ids)
 
 
 def events_replay(*, dead: bool = False, since: datetime | None = None, redo: bool = False) -> int:
@@ -126,4 +168,4 @@ def events_replay(*, dead: bool = False, since: datetime | None = None, redo: bo
         OutboxEvent.objects.filter(id__in=ids).update(
             status=OutboxEvent.Status.PENDING, attempts=0, last_error="", sent_at=None
         )
-    return sum(event_relay(event_id) for event_id in ids)
+    return events_relay(ids)

@@ -122,11 +122,40 @@ def test_concurrent_new_defaults_leave_exactly_one_default():
     assert Address.objects.filter(user=user, is_default=True).count() == 1
 
 
-def test_email_tasks_go_to_the_email_queue():
-    from apps.accounts import tasks
+def test_registration_and_reset_request_publish_their_email_events_in_the_transaction():
+    from shop.events.models import OutboxEvent
 
-    assert tasks.email_verification_send_task.queue == "email"
-    assert tasks.password_reset_email_send_task.queue == "email"
+    with transaction.atomic():
+        user = services.user_register(email="ann@example.com", password="a-long-passphrase-42")
+        services.password_reset_request(email="ANN@example.com")
+        services.password_reset_request(email="nobody@example.com")  # publishes nothing
+        published = list(OutboxEvent.objects.order_by("created_at").values("name", "payload"))
+    assert published == [
+        {"name": "user.registered", "payload": {"user_id": str(user.id)}},
+        {"name": "user.password_reset_requested", "payload": {"user_id": str(user.id)}},
+    ]
+
+
+def test_a_rolled_back_registration_publishes_nothing(mailoutbox):
+    from shop.events.models import OutboxEvent
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.user_register(email="ann@example.com", password="a-long-passphrase-42")
+        raise RuntimeError("the caller failed after registering")
+    assert not OutboxEvent.objects.exists()
+    assert mailoutbox == []
+
+
+def test_a_redelivered_registration_event_sends_one_email(mailoutbox):
+    from shop.events.models import OutboxEvent
+    from shop.events.outbox import event_dispatch
+
+    user = services.user_register(email="ann@example.com", password="a-long-passphrase-42")
+    event = OutboxEvent.objects.get(name="user.registered")
+    event_dispatch(event.id)
+    OutboxEvent.objects.filter(id=event.id).update(status=OutboxEvent.Status.PENDING)
+    event_dispatch(event.id)  # the sweep or a duplicate message
+    assert [m.to for m in mailoutbox] == [[user.email]]
 
 
 def test_a_late_verification_task_for_a_verified_user_sends_nothing(mailoutbox):

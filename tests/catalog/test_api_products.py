@@ -34,7 +34,7 @@ def catalog(tree, brand):
         sku="DEAR", name="Gamma boot", category=tree["shoes"], brand=brand, base_price="99.99"
     )
     draft = product_via_services(sku="DRAFT", category=tree["shirts"], status="draft")
-    variant_stock_apply(variant_id=mid.variants.get().id, available=3, at="2026-01-01T00:00:00Z")
+    variant_stock_apply(variant_id=mid.variants.get().id, available=3, version=1)
     return {"cheap": cheap, "mid": mid, "dear": dear, "draft": draft}
 
 

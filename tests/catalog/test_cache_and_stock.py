@@ -75,31 +75,61 @@ def test_stock_changed_event_updates_variant_and_invalidates(
     with django_capture_on_commit_callbacks(execute=True):
         event = events.publish(
             "stock.changed",
-            {"variant_id": str(variant.id), "available": 7, "at": at.isoformat()},
+            {"variant_id": str(variant.id), "available": 7, "version": 41, "at": at.isoformat()},
         )
     # The outbox relay ran the registered receiver (Celery is eager in tests).
     event.refresh_from_db()
     assert event.status == OutboxEvent.Status.DONE
     variant.refresh_from_db()
-    assert (variant.available, variant.in_stock, variant.stock_updated_at) == (7, True, at)
+    assert (variant.available, variant.in_stock, variant.stock_version) == (7, True, 41)
+    assert variant.stock_updated_at == at
     body = detail(api_client, product)
     assert body["in_stock"] is True
     assert body["variants"][0]["available"] == 7
 
 
-def test_stale_stock_event_is_ignored(product, django_capture_on_commit_callbacks):
+def test_an_older_stock_version_is_ignored_whatever_its_timestamp(
+    product, django_capture_on_commit_callbacks
+):
     variant = product.variants.get()
-    newer = datetime(2026, 3, 1, 12, tzinfo=UTC)
-    assert variant_stock_apply(variant_id=variant.id, available=0, at=newer) is True
-    # An older event arriving late must not resurrect stock that is gone.
-    older = (newer - timedelta(minutes=5)).isoformat()
-    assert variant_stock_apply(variant_id=variant.id, available=9, at=older) is False
-    # The same event again changes nothing either.
-    assert variant_stock_apply(variant_id=variant.id, available=0, at=newer) is False
-    variant.refresh_from_db()
+    noon = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+    def deliver(available, version, at):
+        with django_capture_on_commit_callbacks(execute=True):
+            events.publish(
+                "stock.changed",
+                {
+                    "variant_id": str(variant.id),
+                    "available": available,
+                    "version": version,
+                    "at": at.isoformat(),
+                },
+            )
+        variant.refresh_from_db()
+        return variant.available, variant.stock_version
+
+    assert deliver(0, 10, noon) == (0, 10)
+    # Sent by a host whose clock runs ahead, but older: it must not resurrect the stock.
+    assert deliver(9, 9, noon + timedelta(hours=1)) == (0, 10)
+    # The same version again changes nothing either.
+    assert deliver(5, 10, noon + timedelta(hours=2)) == (0, 10)
+    # Newer, from a host whose clock runs behind: applied.
+    assert deliver(3, 11, noon - timedelta(hours=1)) == (3, 11)
     product.refresh_from_db()
-    assert (variant.available, variant.in_stock, variant.stock_updated_at) == (0, False, newer)
-    assert product.in_stock is False
+    assert product.in_stock is True
+
+
+def test_a_stock_event_without_a_version_is_ignored(product, django_capture_on_commit_callbacks):
+    variant = product.variants.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        event = events.publish(
+            "stock.changed",
+            {"variant_id": str(variant.id), "available": 4, "at": "2026-03-01T12:00:00+00:00"},
+        )
+    event.refresh_from_db()
+    assert event.status == OutboxEvent.Status.DONE  # handled (ignored), not retried
+    variant.refresh_from_db()
+    assert (variant.available, variant.stock_version) == (0, None)
 
 
 def test_product_in_stock_follows_any_variant(tree):
@@ -107,11 +137,11 @@ def test_product_in_stock_follows_any_variant(tree):
         category=tree["shirts"], variants=[{"sku": "TWO-S"}, {"sku": "TWO-M"}]
     )
     small, medium = Variant.objects.filter(product=product).order_by("sku").reverse()
-    variant_stock_apply(variant_id=small.id, available=2, at="2026-01-01T00:00:00+00:00")
-    variant_stock_apply(variant_id=medium.id, available=0, at="2026-01-01T00:00:00+00:00")
+    variant_stock_apply(variant_id=small.id, available=2, version=1)
+    variant_stock_apply(variant_id=medium.id, available=0, version=2)
     product.refresh_from_db()
     assert product.in_stock is True
-    variant_stock_apply(variant_id=small.id, available=0, at="2026-01-02T00:00:00")  # naive: UTC
+    variant_stock_apply(variant_id=small.id, available=0, version=3)
     product.refresh_from_db()
     assert product.in_stock is False
 
@@ -119,7 +149,7 @@ def test_product_in_stock_follows_any_variant(tree):
 def test_unknown_variant_stock_event_is_ignored(db):
     assert (
         variant_stock_apply(
-            variant_id="00000000-0000-0000-0000-000000000000", available=1, at=datetime.now(UTC)
+            variant_id="00000000-0000-0000-0000-000000000000", available=1, version=1
         )
         is False
     )

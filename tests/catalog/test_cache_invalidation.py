@@ -73,7 +73,7 @@ CHANGES: dict[str, tuple[Callable, Callable]] = {
     ),
     "stock": (
         lambda p, t: services.variant_stock_apply(
-            variant_id=_variant(p).id, available=4, at="2026-02-01T00:00:00Z"
+            variant_id=_variant(p).id, available=4, version=1
         ),
         lambda body: body["in_stock"] is True and body["variants"][0]["available"] == 4,
     ),

@@ -57,7 +57,7 @@ def test_stock_that_does_not_flip_in_stock_keeps_list_pages_but_not_the_detail(
 ):
     variant = product.variants.get()
     with django_capture_on_commit_callbacks(execute=True):
-        variant_stock_apply(variant_id=variant.id, available=5, at="2026-01-01T00:00:00Z")
+        variant_stock_apply(variant_id=variant.id, available=5, version=1)
     assert listed(api_client)["LISTED"]["in_stock"] is True
     detail = api_client.get(f"/api/v1/products/{product.id}").json()
     assert detail["variants"][0]["available"] == 5
@@ -65,13 +65,13 @@ def test_stock_that_does_not_flip_in_stock_keeps_list_pages_but_not_the_detail(
     # A change behind the services' back shows whether the list page is still the cached one.
     Product.objects.filter(id=product.id).update(name="Sneaky")
     with django_capture_on_commit_callbacks(execute=True):
-        variant_stock_apply(variant_id=variant.id, available=3, at="2026-01-02T00:00:00Z")
+        variant_stock_apply(variant_id=variant.id, available=3, version=2)
     assert listed(api_client)["LISTED"]["name"] == "Product LISTED"  # page kept
     detail = api_client.get(f"/api/v1/products/{product.id}").json()
     assert detail["variants"][0]["available"] == 3  # detail dropped
 
     with django_capture_on_commit_callbacks(execute=True):
-        variant_stock_apply(variant_id=variant.id, available=0, at="2026-01-03T00:00:00Z")
+        variant_stock_apply(variant_id=variant.id, available=0, version=3)
     page = listed(api_client)  # in_stock flipped: pages retired
     assert page["LISTED"]["in_stock"] is False
     assert page["LISTED"]["name"] == "Sneaky"

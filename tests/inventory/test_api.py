@@ -207,7 +207,30 @@ def test_adjust_idempotency_key_replays_and_conflicts(staff_client, stock, wareh
         HTTP_IDEMPOTENCY_KEY="k-1",
     )
     error(other, 409, "idempotency_conflict")
+    assert other.json()["error"]["details"] == {"reason": "body_mismatch"}
     assert StockLevel.objects.get(variant_id=a.id, warehouse=warehouse).quantity == 8
+
+
+def test_adjust_refused_with_a_key_is_not_replayed_so_the_retry_applies(
+    staff_client, stock, warehouse
+):
+    a, _ = stock
+    payload = {"variant_id": str(a.id), "warehouse_id": str(warehouse.id), "delta": -7}
+
+    def adjust():
+        return staff_client.post(
+            "/api/v1/inventory/adjust", payload, format="json", HTTP_IDEMPOTENCY_KEY="w-1"
+        )
+
+    error(adjust(), 409, "conflict")  # 5 units, 2 reserved: cannot write off 7
+    staff_client.post(
+        "/api/v1/inventory/adjust",
+        {"variant_id": str(a.id), "warehouse_id": str(warehouse.id), "delta": 4},
+        format="json",
+    )
+    retried = adjust()
+    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried
+    assert retried.json()["quantity"] == 2
 
 
 def test_movements_list_is_the_ledger(staff_client, stock):

@@ -182,3 +182,77 @@ def test_deactivating_a_warehouse_while_a_checkout_holds_its_stock_does_not_dead
     assert deactivated.active is False
     assert services.availability([variant.id]) == {variant.id: 6}  # EAST only
     assert services.stock_reconcile() == []
+
+
+def test_confirm_racing_expiry_on_a_two_row_order_confirms_or_releases_it_whole():
+    """Payment confirming an order while the expiry runner releases it, round after round:
+    the order must end all-confirmed or all-released, never half-paid, and the loser must
+    see a clear result (confirm "expired", or expiry releasing nothing)."""
+    import random
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from shop.events.models import OutboxEvent
+
+    first, second = VariantFactory(), VariantFactory()
+    main = WarehouseFactory(code="MAIN")
+    rounds = 40
+    for variant in (first, second):
+        services.stock_adjust(variant_id=variant.id, warehouse_id=main.id, delta=rounds * 2)
+    rng = random.Random(7)
+    outcomes = {"confirmed": 0, "expired": 0}
+
+    for _ in range(rounds):
+        order_id = uuid.uuid4()
+        rows = services.reservation_create(
+            order_id=order_id, lines=[(first.id, 1), (second.id, 2)], ttl_seconds=60
+        )
+        assert len(rows) == 2
+        Reservation.objects.filter(order_id=order_id).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        # Who gets there first varies: the jitter spreads the start over a few milliseconds.
+        delays = [rng.uniform(0, 0.004), rng.uniform(0, 0.004)]
+
+        def race(i, order_id=order_id, delays=delays):
+            time.sleep(delays[i])
+            if i == 0:
+                return services.reservation_confirm(order_id=order_id)
+            return services.reservations_expire()
+
+        confirmation, released = run_parallel(2, race)
+
+        assert not isinstance(confirmation, Exception), confirmation
+        assert not isinstance(released, Exception), released
+        order_rows = Reservation.objects.filter(order_id=order_id)
+        statuses = set(order_rows.values_list("status", flat=True))
+        expired = OutboxEvent.objects.filter(
+            name="reservation.expired", payload__order_id=str(order_id)
+        )
+        if confirmation.status == "confirmed":
+            assert statuses == {"confirmed"}
+            assert released == 0 and not expired.exists()
+        else:
+            assert confirmation.status == "expired"
+            assert statuses == {"released"}
+            assert released == 2
+            assert [e.payload["reservation_ids"] for e in expired] == [
+                sorted(str(r.id) for r in rows)
+            ]
+        assert {r.status for r in confirmation.reservations} == statuses
+        outcomes[confirmation.status] += 1
+        for level in StockLevel.objects.all():
+            assert 0 <= level.reserved <= level.quantity
+            pending = Reservation.objects.filter(
+                variant_id=level.variant_id, warehouse=level.warehouse, status="pending"
+            )
+            assert level.reserved == sum(r.quantity for r in pending)
+
+    assert outcomes["confirmed"] and outcomes["expired"], f"no race both ways: {outcomes}"
+    sold = outcomes["confirmed"]
+    assert StockLevel.objects.get(variant_id=first.id).quantity == rounds * 2 - sold
+    assert StockLevel.objects.get(variant_id=second.id).quantity == rounds * 2 - 2 * sold
+    assert services.stock_reconcile() == []
+    print(f"confirm vs expiry over {rounds} rounds: {outcomes}")

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from apps.inventory import services
 from apps.inventory.models import LowStockAlert, StockLevel
+from shop.events.models import OutboxEvent
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import VariantFactory
 
@@ -122,7 +123,14 @@ def test_demo_seed_stocks_every_variant_and_the_ledger_balances(db):
     codes = [w.code for w in services.warehouse_list()]
     assert codes == ["MAIN", "EAST"]
     assert set(result) == {v.id for v in variants}
-    assert result == services.availability(result)
+    assert {v: available for v, (available, _) in result.items()} == services.availability(result)
+    # One version per batch, below that of any later change of those variants.
+    (version,) = {version for _, version in result.values()}
+    services.stock_adjust(
+        variant_id=variants[0].id, warehouse_id=services.warehouse_list()[0].id, delta=1
+    )
+    later = OutboxEvent.objects.get(name="stock.changed").payload["version"]
+    assert later > version
     assert StockLevel.objects.count() == 60
     assert calls == [30]
     assert services.stock_reconcile() == []

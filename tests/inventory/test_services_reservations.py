@@ -8,14 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.inventory import services
-from apps.inventory.exceptions import (
-    InsufficientStock,
-    InvalidInput,
-    ReservationNotFound,
-    ReservationReleased,
-)
+from apps.inventory.exceptions import InsufficientStock, InvalidInput, ReservationNotFound
 from apps.inventory.models import Reservation, StockLevel, StockMovement
-from apps.inventory.signals import reservation_expired
+from apps.inventory.services import ReservationConfirmation
 from shop.events.models import OutboxEvent
 from tests.catalog.factories import VariantFactory
 from tests.inventory.factories import WarehouseFactory
@@ -99,7 +94,9 @@ def test_confirm_turns_reserved_units_into_a_sale(stocked, warehouse):
     order_id = uuid.uuid4()
     services.reservation_create(order_id=order_id, lines=[(stocked.id, 4)])
     confirmed = services.reservation_confirm(order_id=order_id)
-    assert [(r.quantity, r.status) for r in confirmed] == [(4, "confirmed")]
+    assert isinstance(confirmed, ReservationConfirmation)
+    assert confirmed.status == "confirmed"
+    assert [(r.quantity, r.status) for r in confirmed.reservations] == [(4, "confirmed")]
     assert level(stocked, warehouse) == (6, 0)
     movement = StockMovement.objects.get(kind="confirmation", order_id=order_id)
     assert (movement.quantity_delta, movement.reserved_delta) == (-4, -4)
@@ -107,14 +104,34 @@ def test_confirm_turns_reserved_units_into_a_sale(stocked, warehouse):
     assert level(stocked, warehouse) == (6, 0)
 
 
-def test_confirm_unknown_or_released_order(stocked):
+def test_confirm_after_a_release_says_expired_and_changes_nothing(stocked, warehouse):
+    order_id = uuid.uuid4()
+    created = services.reservation_create(order_id=order_id, lines=[(stocked.id, 3)])
+    services.reservation_release(order_id=order_id)
+    outcome = services.reservation_confirm(order_id=order_id)
+    assert outcome.status == "expired"
+    assert [(r.id, r.status) for r in outcome.reservations] == [(created[0].id, "released")]
+    assert level(stocked, warehouse) == (10, 0)
+    assert not StockMovement.objects.filter(kind="confirmation").exists()
+
+
+def test_confirm_after_expiry_says_expired_and_a_re_reserved_order_confirms(stocked, warehouse):
+    order_id = uuid.uuid4()
+    services.reservation_create(order_id=order_id, lines=[(stocked.id, 3)], ttl_seconds=1)
+    services.reservations_expire(now=timezone.now() + timedelta(seconds=5))
+    assert services.reservation_confirm(order_id=order_id).status == "expired"
+    # The caller re-reserves (stock allows) and confirms again: only the new rows are sold.
+    again = services.reservation_create(order_id=order_id, lines=[(stocked.id, 3)])
+    outcome = services.reservation_confirm(order_id=order_id)
+    assert outcome.status == "confirmed"
+    assert [r.id for r in outcome.reservations] == [again[0].id]
+    assert level(stocked, warehouse) == (7, 0)
+    assert services.stock_reconcile() == []
+
+
+def test_confirm_of_an_order_that_never_reserved_raises_not_found(db):
     with pytest.raises(ReservationNotFound):
         services.reservation_confirm(order_id=uuid.uuid4())
-    order_id = uuid.uuid4()
-    services.reservation_create(order_id=order_id, lines=[(stocked.id, 1)])
-    services.reservation_release(order_id=order_id)
-    with pytest.raises(ReservationReleased):
-        services.reservation_confirm(order_id=order_id)
 
 
 def test_release_returns_reserved_units_and_is_idempotent(stocked, warehouse):
@@ -150,59 +167,71 @@ def test_restock_returns_units_to_the_warehouses_they_came_from(variant, warehou
     assert services.stock_reconcile() == []
 
 
-def test_expiry_releases_stock_and_signals_the_order(
-    stocked, warehouse, django_capture_on_commit_callbacks
-):
-    received = []
+def expired_events():
+    return [e.payload for e in OutboxEvent.objects.filter(name="reservation.expired")]
 
-    def on_expired(sender, order_id, **kwargs):
-        received.append(order_id)
 
-    reservation_expired.connect(on_expired)
-    try:
-        kept, late = uuid.uuid4(), uuid.uuid4()
-        services.reservation_create(order_id=late, lines=[(stocked.id, 3)], ttl_seconds=1)
-        services.reservation_create(order_id=kept, lines=[(stocked.id, 2)], ttl_seconds=3600)
-        with django_capture_on_commit_callbacks(execute=True):
-            assert services.reservations_expire() == 0
-        assert received == []
-        later = timezone.now() + timedelta(seconds=5)
-        with django_capture_on_commit_callbacks(execute=True):
-            assert services.reservations_expire(now=later) == 1
-        assert received == [late]
-        assert level(stocked, warehouse) == (10, 2)
-        assert Reservation.objects.get(order_id=late).status == "released"
-        assert Reservation.objects.get(order_id=kept).status == "pending"
-        assert StockMovement.objects.get(kind="release", order_id=late).reason == "expired"
-    finally:
-        reservation_expired.disconnect(on_expired)
+def test_expiry_releases_whole_orders_and_publishes_reservation_expired(variant, warehouse, east):
+    receive(variant, warehouse, 4)
+    receive(variant, east, 10)
+    kept, late = uuid.uuid4(), uuid.uuid4()
+    # Two rows: 4 units from MAIN and 2 from EAST.
+    late_rows = services.reservation_create(order_id=late, lines=[(variant.id, 6)], ttl_seconds=1)
+    services.reservation_create(order_id=kept, lines=[(variant.id, 2)], ttl_seconds=3600)
+    assert services.reservations_expire() == 0
+    assert expired_events() == []
+
+    assert services.reservations_expire(now=timezone.now() + timedelta(seconds=5)) == 2
+    assert expired_events() == [
+        {
+            "order_id": str(late),
+            "reservation_ids": sorted(str(r.id) for r in late_rows),
+        }
+    ]
+    assert level(variant, warehouse) == (4, 0)
+    assert level(variant, east) == (10, 2)
+    assert set(Reservation.objects.filter(order_id=late).values_list("status", flat=True)) == {
+        "released"
+    }
+    assert Reservation.objects.get(order_id=kept).status == "pending"
+    assert [m.reason for m in StockMovement.objects.filter(kind="release", order_id=late)] == [
+        "expired",
+        "expired",
+    ]
+    # Nothing left to expire: a second run publishes nothing more.
+    assert services.reservations_expire(now=timezone.now() + timedelta(seconds=5)) == 0
+    assert len(expired_events()) == 1
+
+
+def test_an_order_with_one_expired_row_is_released_whole(variant, warehouse, east):
+    receive(variant, warehouse, 1)
+    receive(variant, east, 5)
+    order_id = uuid.uuid4()
+    first, second = services.reservation_create(order_id=order_id, lines=[(variant.id, 3)])
+    Reservation.objects.filter(id=first.id).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.reservations_expire() == 2
+    assert [e["reservation_ids"] for e in expired_events()] == [
+        sorted([str(first.id), str(second.id)])
+    ]
+    assert services.availability([variant.id]) == {variant.id: 6}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_expire_command_releases_and_signals(settings):
-    from tests.inventory.factories import WarehouseFactory as Factory
-
+def test_expire_command_releases_and_publishes():
     variant = VariantFactory()
-    main = Factory(code="MAIN")
+    main = WarehouseFactory(code="MAIN")
     receive(variant, main, 5)
-    received = []
-
-    def on_expired(sender, order_id, **kwargs):
-        received.append(order_id)
-
-    reservation_expired.connect(on_expired)
-    try:
-        order_id = uuid.uuid4()
-        services.reservation_create(order_id=order_id, lines=[(variant.id, 5)], ttl_seconds=60)
-        Reservation.objects.filter(order_id=order_id).update(
-            expires_at=timezone.now() - timedelta(seconds=1)
-        )
-        call_command("expire_reservations")
-        assert received == [order_id]
-        assert level(variant, main) == (5, 0)
-        assert services.availability([variant.id]) == {variant.id: 5}
-    finally:
-        reservation_expired.disconnect(on_expired)
+    order_id = uuid.uuid4()
+    services.reservation_create(order_id=order_id, lines=[(variant.id, 5)], ttl_seconds=60)
+    Reservation.objects.filter(order_id=order_id).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    call_command("expire_reservations")
+    assert [e["order_id"] for e in expired_events()] == [str(order_id)]
+    assert level(variant, main) == (5, 0)
+    assert services.availability([variant.id]) == {variant.id: 5}
+    # Committed, so the relay sent it (Celery is eager in tests): handled, not pending.
+    assert OutboxEvent.objects.get(name="reservation.expired").status == OutboxEvent.Status.DONE
 
 
 def test_inside_the_callers_transaction_a_shortfall_keeps_it_usable_and_its_rollback_undoes_all(

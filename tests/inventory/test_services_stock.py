@@ -89,8 +89,16 @@ def test_deactivating_a_warehouse_publishes_the_new_availability(variant, wareho
     info = services.warehouse_update(warehouse_id=east.id, active=False, priority=5)
     assert (info.active, info.priority) == (False, 5)
     assert services.availability([variant.id]) == {variant.id: 4}
-    last = OutboxEvent.objects.filter(name="stock.changed").order_by("created_at").last()
-    assert last.payload == {"variant_id": str(variant.id), "available": 4, "at": last.payload["at"]}
+    changes = OutboxEvent.objects.filter(name="stock.changed").order_by("created_at")
+    last = changes.last()
+    assert last.payload == {
+        "variant_id": str(variant.id),
+        "available": 4,
+        "version": last.payload["version"],
+        "at": last.payload["at"],
+    }
+    versions = [event.payload["version"] for event in changes]
+    assert versions == sorted(set(versions)) and len(versions) == 3
     count = OutboxEvent.objects.count()
     services.warehouse_update(warehouse_id=east.id, name="East (closed)")
     assert OutboxEvent.objects.count() == count

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.worker import state as worker_state
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shop import events
-from shop.celery import app as celery_app
 from shop.events.models import HandledEvent, OutboxEvent
 from shop.events.outbox import MAX_ATTEMPTS, HandlerFailed, event_dispatch, events_sweep
+from tests.support.broker import (
+    broker_unreachable,
+    real_broker_queue,  # noqa: F401 (a fixture)
+    running_worker,
+    wait_until,
+)
 
 calls: list[tuple[uuid.UUID, dict]] = []
 calls_lock = threading.Lock()
@@ -95,77 +98,25 @@ def test_handler_that_keeps_failing_is_marked_dead_and_replayable():
     assert len(calls) == 1
 
 
-@pytest.fixture
-def real_broker_queue():
-    """Run tasks through RabbitMQ (not eagerly) on a queue of this test's own."""
-    queue = f"test-events-{uuid.uuid4().hex[:8]}"
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url, conf.task_routes)
-    conf.task_always_eager = False
-    conf.task_routes = {"shop.events.tasks.*": {"queue": queue}}
-    _reset_routes()
-    yield queue
-    conf.task_always_eager, conf.broker_url, conf.task_routes = saved
-    _reset_routes()
-    _reset_broker_pool()
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_delete(queue)
-
-
-@contextlib.contextmanager
-def running_worker(queue):
-    """A real Celery worker in a thread, consuming `queue` on RabbitMQ."""
-    with start_worker(celery_app, queues=[queue], perform_ping_check=False) as worker:
-        yield worker
-        # The worker's event loop sleeps until a message arrives: ask it to stop, then wake it.
-        worker_state.should_terminate = 0
-        celery_app.send_task("shop.wake-up", queue=queue)
-
-
-def _reset_routes():
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.__dict__.pop("router", None)
-
-
-def _reset_broker_pool():
-    # Publishing takes pooled connections for the configured URL; start from a fresh pool.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-def _wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_events_written_while_the_broker_is_unreachable_are_delivered_once_it_is_back(
-    real_broker_queue, settings
+    real_broker_queue,  # noqa: F811
 ):
-    good_broker = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "amqp://guest:guest@127.0.0.1:1//"  # a closed port
-    _reset_broker_pool()
-
-    with transaction.atomic():
-        first = events.publish("test.recorded", {"n": 5})
-    with transaction.atomic():
-        second = events.publish("test.recorded", {"n": 6})
+    with broker_unreachable():
+        with transaction.atomic():
+            first = events.publish("test.recorded", {"n": 5})
+        with transaction.atomic():
+            second = events.publish("test.recorded", {"n": 6})
 
     # Committed, not sent, not handled: the relay could not reach the broker.
     assert OutboxEvent.objects.filter(sent_at__isnull=True, status="pending").count() == 2
     assert calls == []
 
-    celery_app.conf.broker_url = good_broker
-    _reset_broker_pool()
     with running_worker(real_broker_queue):
         sent = events_sweep(now=timezone.now() + timedelta(minutes=1))
         assert sent == 2
-        assert _wait_until(lambda: len(calls) == 2)
-        assert _wait_until(
+        assert wait_until(lambda: len(calls) == 2)
+        assert wait_until(
             lambda: OutboxEvent.objects.filter(status=OutboxEvent.Status.DONE).count() == 2
         )
     assert sorted(payload["n"] for _, payload in calls) == [5, 6]
@@ -173,16 +124,46 @@ def test_events_written_while_the_broker_is_unreachable_are_delivered_once_it_is
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failing_handler_is_retried_by_the_worker_with_backoff_then_succeeds(real_broker_queue):
+def test_failing_handler_is_retried_by_the_worker_with_backoff_then_succeeds(
+    real_broker_queue,  # noqa: F811
+):
     failures_left["n"] = 2
     with running_worker(real_broker_queue):
         with transaction.atomic():
             event = events.publish("test.flaky", {"n": 3})
         # Backoff of 2 s then 4 s before the third attempt.
-        assert _wait_until(lambda: len(calls) == 1, timeout=30)
-        assert _wait_until(
+        assert wait_until(lambda: len(calls) == 1, timeout=30)
+        assert wait_until(
             lambda: OutboxEvent.objects.get(id=event.id).status == OutboxEvent.Status.DONE
         )
     event.refresh_from_db()
     assert event.attempts == 3
     assert event.last_error == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_one_transaction_are_written_by_one_insert_and_relayed_by_one_update():
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        events.publish_many([("test.recorded", {"n": 1}), ("test.recorded", {"n": 2})])
+        events.publish("test.recorded", {"n": 3})
+    sql = [query["sql"] for query in captured.captured_queries]
+    outbox = [q for q in sql if "events_outboxevent" in q]
+    assert [q.split()[0] for q in outbox[:3]] == ["INSERT", "INSERT", "UPDATE"]
+    assert sum(q.startswith("UPDATE") for q in outbox) == 1 + 3  # the relay, then 3 handlings
+    assert [payload["n"] for _, payload in calls] == [1, 2, 3]  # handled in publish order
+    assert OutboxEvent.objects.filter(status=OutboxEvent.Status.DONE).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_of_a_rolled_back_savepoint_is_not_relayed_with_the_rest():
+    with transaction.atomic():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            events.publish("test.recorded", {"n": 0})  # its batch goes with the savepoint
+            raise RuntimeError("this part failed")
+        kept = events.publish("test.recorded", {"n": 1})
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            events.publish("test.recorded", {"n": 2})  # joins the batch, then is undone
+            raise RuntimeError("this part failed")
+        also = events.publish("test.recorded", {"n": 3})
+    assert [(event_id, payload["n"]) for event_id, payload in calls] == [(kept.id, 1), (also.id, 3)]
+    assert OutboxEvent.objects.count() == 2

@@ -9,7 +9,6 @@ usable link. The token itself is 32 random bytes, so the digest needs no salt or
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -21,11 +20,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts import tasks
 from apps.accounts.exceptions import InvalidToken
 from apps.accounts.models import AccountToken, User
 from apps.accounts.services.sessions import sessions_revoke_all
 from apps.accounts.services.users import _validate_password
+from apps.accounts.signals import PASSWORD_RESET_REQUESTED
+from shop import events
 
 Purpose = AccountToken.Purpose
 # Ours are 43 characters (32 bytes, URL-safe base64); anything far longer is not one of them.
@@ -85,7 +85,8 @@ def email_verification_send(*, user_id: UUID | str) -> bool:
     """Email the user a fresh verification link (voiding earlier ones).
 
     Does nothing (returns False) for an unknown, inactive or already verified user, so a
-    retried or late task is harmless.
+    late or repeated `user.registered` delivery is harmless. A mail failure propagates (the
+    event is retried) and rolls the new token back.
     """
     user = User.objects.filter(id=user_id, is_active=True, email_verified=False).first()
     if user is None:
@@ -120,10 +121,13 @@ def email_verify(*, token: str) -> None:
     user.save(update_fields=["email_verified", "updated_at"])
 
 
+@transaction.atomic
 def password_reset_request(*, email: str) -> None:
-    """Queue a reset email (after commit) if an active user has this email.
+    """Publish `user.password_reset_requested` if an active user has this email (accounts'
+    receiver then emails the reset link; a broker outage only delays it).
 
-    Returns nothing either way, so callers cannot tell whether the email is registered.
+    Returns nothing and raises nothing either way, so callers cannot tell whether the email
+    is registered.
     """
     user = (
         User.objects.filter(email=User.objects.normalize_email(email), is_active=True)
@@ -131,16 +135,15 @@ def password_reset_request(*, email: str) -> None:
         .first()
     )
     if user is not None:
-        transaction.on_commit(
-            functools.partial(tasks.password_reset_email_send_task.delay, str(user.id))
-        )
+        events.publish(PASSWORD_RESET_REQUESTED, {"user_id": str(user.id)})
 
 
 @transaction.atomic
 def password_reset_email_send(*, user_id: UUID | str) -> bool:
     """Email the user a fresh password-reset link (voiding earlier ones).
 
-    Does nothing (returns False) for an unknown or inactive user.
+    Does nothing (returns False) for an unknown or inactive user. A mail failure propagates
+    (the event is retried) and rolls the new token back.
     """
     user = User.objects.filter(id=user_id, is_active=True).first()
     if user is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -12,9 +11,10 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from apps.accounts import tasks
 from apps.accounts.exceptions import UserNotFound
 from apps.accounts.models import User
+from apps.accounts.signals import USER_REGISTERED
+from shop import events
 from shop.errors import InvalidInput
 
 DUPLICATE_EMAIL_MESSAGE = "A user with this email already exists."
@@ -71,7 +71,8 @@ def _validate_password(password: str, *, user: User, field: str) -> None:
 
 @transaction.atomic
 def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
-    """Create a customer account and queue the verification email (after commit).
+    """Create a customer account and publish `user.registered` in the same transaction
+    (accounts' receiver sends the verification email; a broker outage only delays it).
 
     The email is stored lower-cased; an address already registered in any letter case, or a
     password Django's validators reject, raises InvalidInput (details name the field).
@@ -91,7 +92,7 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
             )
     except IntegrityError:
         raise InvalidInput(details={"email": [DUPLICATE_EMAIL_MESSAGE]})
-    transaction.on_commit(functools.partial(tasks.email_verification_send_task.delay, str(user.id)))
+    events.publish(USER_REGISTERED, {"user_id": str(user.id)})
     return user
 
 

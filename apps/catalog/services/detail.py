@@ -185,6 +185,8 @@ def product_cache_invalidate_on_commit(
     """
     ids = tuple(str(product_id) for product_id in product_ids)
     if ids:
+        # Best effort (robust, not the outbox): a drop lost to a Redis outage leaves an entry
+        # at most PRODUCT_CACHE_SECONDS old, and must never fail the committed write.
         transaction.on_commit(
             functools.partial(product_cache_invalidate, ids, listing=listing), robust=True
         )

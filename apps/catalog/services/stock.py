@@ -22,15 +22,23 @@ def _aware(at: datetime | str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def variant_stock_apply(*, variant_id: UUID | str, available: int, at: datetime | str) -> bool:
-    """Record that `available` units of a variant could be sold as of `at`.
+def variant_stock_apply(
+    *,
+    variant_id: UUID | str,
+    available: int,
+    version: int,
+    at: datetime | str | None = None,
+) -> bool:
+    """Record that `available` units of a variant could be sold as of stock `version`.
 
-    Applied only when `at` is newer than what the variant has, so late or repeated events
-    change nothing (idempotent, order-independent). Recomputes the product's `in_stock`,
-    publishes `product.updated` when that flag flips (search shows it) and drops the cached
-    detail on commit. Returns whether the event was applied; an unknown variant is ignored.
+    Applied only when `version` is higher than the one the variant has (inventory takes it
+    from a database sequence under the variant's row locks), so late, reordered or repeated
+    events change nothing, whatever their `at` (the sending host's clock, kept only for
+    information). Recomputes the product's `in_stock`, publishes `product.updated` when that
+    flag flips (search shows it) and drops the cached detail on commit. Returns whether the
+    event was applied; an unknown variant is ignored.
     """
-    at = _aware(at)
+    version = int(version)
     available = int(available)
     product_id = Variant.objects.filter(id=variant_id).values_list("product_id", flat=True).first()
     if product_id is None:
@@ -42,10 +50,13 @@ def variant_stock_apply(*, variant_id: UUID | str, available: int, at: datetime 
         variant = Variant.objects.select_for_update().filter(id=variant_id).first()
         if product is None or variant is None:
             return False
-        if variant.stock_updated_at is not None and at <= variant.stock_updated_at:
+        if variant.stock_version is not None and version <= variant.stock_version:
             return False
         Variant.objects.filter(id=variant.id).update(
-            available=available, in_stock=available > 0, stock_updated_at=at
+            available=available,
+            in_stock=available > 0,
+            stock_version=version,
+            stock_updated_at=_aware(at) if at is not None else variant.stock_updated_at,
         )
         in_stock = Variant.objects.filter(product_id=product_id, in_stock=True).exists()
         flipped = in_stock != product.in_stock
@@ -79,16 +90,16 @@ def variant_ids_all() -> list[UUID]:
 BULK_BATCH = 20_000
 
 
-def variants_stock_bulk_apply(*, availability: Mapping[UUID, int], at: datetime) -> int:
+def variants_stock_bulk_apply(*, stock: Mapping[UUID, tuple[int, int]], at: datetime) -> int:
     """The bulk form of `variant_stock_apply`, for stock loaded without events (demo seed).
 
-    Sets `available`/`in_stock` of many variants as of `at` in set-based UPDATEs, with the
-    same rule (only where `at` is newer than what a variant has), then recomputes products'
-    `in_stock`. Publishes no events: callers reindex search separately. Returns the number
-    of variants updated.
+    `stock` maps variant ids to `(available, version)`. Sets `available`/`in_stock` of many
+    variants in set-based UPDATEs, with the same rule (only where the version is higher than
+    what a variant has), then recomputes products' `in_stock`. Publishes no events: callers
+    reindex search separately. Returns the number of variants updated.
     """
     at = _aware(at)
-    items = list(availability.items())
+    items = list(stock.items())
     updated = 0
     for start in range(0, len(items), BULK_BATCH):
         batch = items[start : start + BULK_BATCH]
@@ -97,12 +108,17 @@ def variants_stock_bulk_apply(*, availability: Mapping[UUID, int], at: datetime)
                 """
                 UPDATE catalog_variant AS v
                    SET available = d.available, in_stock = d.available > 0,
-                       stock_updated_at = %s
-                  FROM unnest(%s::uuid[], %s::int[]) AS d(id, available)
+                       stock_version = d.version, stock_updated_at = %s
+                  FROM unnest(%s::uuid[], %s::int[], %s::bigint[]) AS d(id, available, version)
                  WHERE v.id = d.id
-                   AND (v.stock_updated_at IS NULL OR v.stock_updated_at < %s)
+                   AND (v.stock_version IS NULL OR v.stock_version < d.version)
                 """,
-                [at, [str(i) for i, _ in batch], [int(n) for _, n in batch], at],
+                [
+                    at,
+                    [str(i) for i, _ in batch],
+                    [int(available) for _, (available, _) in batch],
+                    [int(version) for _, (_, version) in batch],
+                ],
             )
             updated += cursor.rowcount
     products_in_stock_refresh()

@@ -80,26 +80,13 @@ class StockLevelListView(_StaffView):
 class StockAdjustView(_StaffView):
     serializer_class = s.StockAdjustSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="The first answer per (user, key) is replayed for 24 hours.",
-            )
-        ],
-        request=s.StockAdjustSerializer,
-        responses=s.StockLevelSerializer,
-    )
+    @extend_schema(request=s.StockAdjustSerializer, responses=s.StockLevelSerializer)
+    @idempotent("inventory.adjust")
     def post(self, request):
-        def handle() -> Response:
-            serializer = s.StockAdjustSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            level = services.stock_adjust(**serializer.validated_data)
-            return Response(s.StockLevelSerializer(asdict(level)).data)
-
-        return idempotent(request, "inventory.adjust", handle)
+        serializer = s.StockAdjustSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        level = services.stock_adjust(**serializer.validated_data)
+        return Response(s.StockLevelSerializer(asdict(level)).data)
 
 
 class MovementListView(_StaffView):

@@ -1,12 +1,15 @@
 """Inventory's public interface: what other apps, the API, the admin and commands call.
 
 Consistency (DESIGN.md): every change is one PostgreSQL transaction (joining the caller's),
-stock rows are locked with SELECT … FOR UPDATE in primary-key order, CHECK constraints keep
-0 <= reserved <= quantity, every change writes the ledger and publishes `stock.changed`.
+stock rows are locked with SELECT … FOR UPDATE in primary-key order (after an order's
+reservation rows, when those are locked too), CHECK constraints keep 0 <= reserved <=
+quantity, every change writes the ledger and publishes `stock.changed` (with a version from
+the database) through the outbox. Event names and payloads: apps.inventory.signals.
 """
 
 from apps.inventory.services.alerts import low_stock_alert_send, low_stock_recipients
 from apps.inventory.services.info import (
+    ReservationConfirmation,
     ReservationInfo,
     StockDifference,
     StockLevelInfo,
@@ -34,6 +37,7 @@ from apps.inventory.services.warehouses import (
 )
 
 __all__ = [
+    "ReservationConfirmation",
     "ReservationInfo",
     "StockDifference",
     "StockLevelInfo",

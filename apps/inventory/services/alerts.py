@@ -25,7 +25,8 @@ def low_stock_alert_send(*, alert_id: UUID | str) -> bool:
     """Email one low-stock alert to the staff, once (marked `emailed_at`).
 
     Returns False when the alert is unknown, already emailed, or nobody is to be told.
-    A mail failure propagates (the task retries it) and leaves the alert unmarked.
+    A mail failure propagates (the `stock.low` event is retried) and leaves the alert
+    unmarked.
     """
     with transaction.atomic():
         alert = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 
@@ -34,6 +35,20 @@ class ReservationInfo:
     quantity: int
     status: str  # pending | confirmed | released
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ReservationConfirmation:
+    """What `reservation_confirm` did for an order.
+
+    status "confirmed": the order's units are sold (now, or by an earlier confirm);
+    `reservations` are its confirmed rows. status "expired": its reservations had been
+    released (by expiry or by `reservation_release`) before the confirm; nothing was sold,
+    `reservations` are the released rows, and the caller re-reserves or refunds.
+    """
+
+    status: Literal["confirmed", "expired"]
+    reservations: tuple[ReservationInfo, ...]
 
 
 @dataclass(frozen=True)

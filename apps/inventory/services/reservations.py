@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -13,21 +13,18 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.inventory.exceptions import (
-    InsufficientStock,
-    InvalidInput,
-    ReservationNotFound,
-    ReservationReleased,
-)
+from apps.inventory.exceptions import InsufficientStock, InvalidInput, ReservationNotFound
 from apps.inventory.models import Reservation, StockLevel, StockMovement
-from apps.inventory.services.info import ReservationInfo
-from apps.inventory.services.stock_events import low_stock_check, stock_changed_publish
-from apps.inventory.signals import reservation_expired
+from apps.inventory.services.info import ReservationConfirmation, ReservationInfo
+from apps.inventory.services.stock_events import stock_changes_record
+from apps.inventory.signals import RESERVATION_EXPIRED
 from shop.errors import parse_uuid
 
 Kind = StockMovement.Kind
 Status = Reservation.Status
-EXPIRE_BATCH = 500
+# Orders released per expiry transaction: their reservation and stock rows stay locked until
+# it commits, so checkouts of the same variants wait at most for one batch.
+EXPIRE_ORDERS_BATCH = 100
 
 
 def reservation_info(reservation: Reservation) -> ReservationInfo:
@@ -64,7 +61,9 @@ def _merge_lines(lines: Sequence[tuple[UUID, int]]) -> dict[UUID, int]:
 def _lock_levels(variant_ids) -> list[StockLevel]:
     """SELECT … FOR UPDATE every level of the variants, in primary-key order: all stock locks
     in inventory take rows in this one order, so concurrent transactions cannot deadlock on
-    them, and all changes to one variant serialize (its stock.changed events stay in order)."""
+    them, and all changes to one variant serialize (the version of its stock.changed events,
+    taken under these locks, grows with every change). A transaction that also locks
+    reservation rows takes those first (confirm, release, expiry), never after stock rows."""
     levels = StockLevel.objects.select_for_update(of=("self",)).select_related("warehouse")
     return list(levels.filter(variant_id__in=variant_ids).order_by("pk"))
 
@@ -77,13 +76,6 @@ def _lock_level_pairs(pairs: set[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], 
         for level in _lock_levels({variant_id for variant_id, _ in pairs})
         if (level.variant_id, level.warehouse_id) in pairs
     }
-
-
-def _finish(levels: list[StockLevel], movements: list[StockMovement], at: datetime) -> None:
-    StockLevel.objects.bulk_update(levels, ["quantity", "reserved", "updated_at"])
-    StockMovement.objects.bulk_create(movements)
-    low_stock_check(levels)
-    stock_changed_publish({level.variant_id for level in levels}, at=at)
 
 
 def reservation_create(
@@ -144,7 +136,6 @@ def reservation_create(
                 if take <= 0:
                     continue
                 level.reserved += take
-                level.updated_at = now
                 remaining -= take
                 touched.append(level)
                 reservations.append(
@@ -168,21 +159,29 @@ def reservation_create(
                 if remaining == 0:
                     break
         Reservation.objects.bulk_create(reservations)
-        _finish(touched, movements, now)
+        stock_changes_record(touched, movements)
     return [reservation_info(r) for r in reservations]
 
 
 def _lock_reservations(order_id: UUID, *statuses: str) -> list[Reservation]:
-    return list(
-        Reservation.objects.select_for_update(of=("self",))
-        .select_related("warehouse")
-        .filter(order_id=order_id, status__in=statuses)
-        .order_by("pk")
-    )
+    """Lock the order's reservation rows (all of them, or those in `statuses`) in one
+    statement, in primary-key order, as expiry does: an order is settled as a whole."""
+    rows = Reservation.objects.select_for_update(of=("self",)).select_related("warehouse")
+    rows = rows.filter(order_id=order_id)
+    if statuses:
+        rows = rows.filter(status__in=statuses)
+    return list(rows.order_by("pk"))
 
 
-def _settle(reservations: list[Reservation], *, kind: str, reason: str = "") -> None:
-    """Confirm or release locked pending reservations: update their levels, write the ledger."""
+def _settle(
+    reservations: list[Reservation],
+    *,
+    kind: str,
+    reason: str = "",
+    also: Sequence[tuple[str, dict[str, Any]]] = (),
+) -> None:
+    """Confirm or release locked pending reservations: update their levels (locked after the
+    reservation rows), write the ledger, publish stock.changed and the events in `also`."""
     if not reservations:
         return
     levels = _lock_level_pairs({(r.variant_id, r.warehouse_id) for r in reservations})
@@ -193,7 +192,6 @@ def _settle(reservations: list[Reservation], *, kind: str, reason: str = "") -> 
         level.reserved -= reservation.quantity
         quantity_delta = -reservation.quantity if kind == Kind.CONFIRMATION else 0
         level.quantity += quantity_delta
-        level.updated_at = now
         reservation.status = Status.CONFIRMED if kind == Kind.CONFIRMATION else Status.RELEASED
         reservation.updated_at = now
         movements.append(
@@ -208,31 +206,35 @@ def _settle(reservations: list[Reservation], *, kind: str, reason: str = "") -> 
             )
         )
     Reservation.objects.bulk_update(reservations, ["status", "updated_at"])
-    _finish(list(levels.values()), movements, now)
+    stock_changes_record(list(levels.values()), movements, also=also)
 
 
-def reservation_confirm(*, order_id: UUID) -> list[ReservationInfo]:
-    """Payment succeeded: the order's pending reservations become sales (quantity and
-    reserved both drop by the reserved units; `confirmation` movements), even when past
-    `expires_at` but not yet released. Idempotent: an already confirmed order returns its
-    confirmed reservations. Raises ReservationReleased (409) when its reservations were
-    released before, ReservationNotFound (404) when the order never reserved anything.
+def reservation_confirm(*, order_id: UUID) -> ReservationConfirmation:
+    """Payment succeeded: sell what the order holds, or say that it no longer holds it.
+
+    Locks ALL of the order's reservation rows together (primary-key order, as expiry does),
+    then its stock rows, so the order is confirmed wholly or not at all:
+    - pending reservations become sales (quantity and reserved both drop; `confirmation`
+      movements), even when past `expires_at` but not yet released → status "confirmed"
+      with the order's confirmed reservations; an already confirmed order answers the same
+      (idempotent);
+    - reservations released before (by expiry or `reservation_release`) → status "expired"
+      with the released reservations; nothing changes, and the caller re-reserves or refunds.
+    Raises ReservationNotFound (404) when the order never reserved anything.
     """
     order_id = parse_uuid(order_id, "order_id")
     with transaction.atomic():
-        pending = _lock_reservations(order_id, Status.PENDING)
-        if pending:
-            _settle(pending, kind=Kind.CONFIRMATION)
-            return [reservation_info(r) for r in pending]
-        statuses = set(
-            Reservation.objects.filter(order_id=order_id).values_list("status", flat=True)
-        )
-        if Status.CONFIRMED in statuses:
-            confirmed = Reservation.objects.filter(order_id=order_id, status=Status.CONFIRMED)
-            return [reservation_info(r) for r in confirmed.order_by("pk")]
-        if statuses:
-            raise ReservationReleased(details={"order_id": str(order_id)})
-        raise ReservationNotFound(details={"order_id": str(order_id)})
+        rows = _lock_reservations(order_id)
+        if not rows:
+            raise ReservationNotFound(details={"order_id": str(order_id)})
+        pending = [r for r in rows if r.status == Status.PENDING]
+        _settle(pending, kind=Kind.CONFIRMATION)
+    confirmed = tuple(reservation_info(r) for r in rows if r.status == Status.CONFIRMED)
+    if confirmed:
+        return ReservationConfirmation(status="confirmed", reservations=confirmed)
+    return ReservationConfirmation(
+        status="expired", reservations=tuple(reservation_info(r) for r in rows)
+    )
 
 
 def reservation_release(*, order_id: UUID, reason: str = "") -> list[ReservationInfo]:
@@ -311,12 +313,10 @@ def stock_restock(
         levels = _lock_level_pairs(
             {(variant_id, warehouse_id) for variant_id, warehouse_id, _ in plan}
         )
-        now = timezone.now()
         movements = []
         for variant_id, warehouse_id, quantity in plan:
             level = levels[(variant_id, warehouse_id)]
             level.quantity += quantity
-            level.updated_at = now
             movements.append(
                 StockMovement(
                     variant_id=variant_id,
@@ -327,32 +327,60 @@ def stock_restock(
                     order_id=order_id,
                 )
             )
-        _finish(list(levels.values()), movements, now)
+        stock_changes_record(list(levels.values()), movements)
     return plan
 
 
 def reservations_expire(*, now: datetime | None = None) -> int:
-    """Release pending reservations whose `expires_at` has passed (`release` movements).
+    """Release the pending reservations of every order whose reservation time has passed
+    (`release` movements, reason "expired"), and publish `reservation.expired` per order in
+    the same transaction (see apps.inventory.signals: orders cancels the unpaid order).
 
-    Rows another runner holds are skipped (FOR UPDATE SKIP LOCKED), so concurrent runners
-    never block or double-release. After each batch commits, `reservation_expired` is sent
-    once per affected order (`order_id=`). Returns the number of reservations released.
+    Order by order, never row by row: all pending rows of an order are locked together in
+    one statement (primary-key order, as `reservation_confirm`), then their stock rows, so an
+    order is released wholly or — when a payment confirmed it first — not at all. Runners
+    that meet the same orders wait for each other and release each reservation once.
+    Returns the number of reservations released.
     """
     now = now or timezone.now()
     released = 0
     while True:
+        order_ids = list(
+            Reservation.objects.filter(status=Status.PENDING, expires_at__lte=now)
+            .order_by("order_id")
+            .values_list("order_id", flat=True)
+            .distinct()[:EXPIRE_ORDERS_BATCH]
+        )
+        if not order_ids:
+            return released
         with transaction.atomic():
-            batch = list(
-                Reservation.objects.select_for_update(skip_locked=True)
-                .filter(status=Status.PENDING, expires_at__lte=now)
-                .order_by("pk")[:EXPIRE_BATCH]
+            rows = list(
+                Reservation.objects.select_for_update(of=("self",))
+                .filter(order_id__in=order_ids, status=Status.PENDING)
+                .order_by("pk")
             )
-            _settle(batch, kind=Kind.RELEASE, reason="expired")
-            for order_id in sorted({r.order_id for r in batch}, key=str):
-                transaction.on_commit(
-                    functools.partial(reservation_expired.send, sender=None, order_id=order_id),
-                    robust=True,
-                )
+            by_order: dict[UUID, list[Reservation]] = defaultdict(list)
+            for row in rows:
+                by_order[row.order_id].append(row)
+            # Re-checked under the locks: a payment may have confirmed an order meanwhile.
+            expired = {
+                order_id: group
+                for order_id, group in by_order.items()
+                if any(r.expires_at <= now for r in group)
+            }
+            batch = [r for group in expired.values() for r in group]
+            _settle(
+                batch,
+                kind=Kind.RELEASE,
+                reason="expired",
+                also=[
+                    (
+                        RESERVATION_EXPIRED,
+                        {"order_id": str(order_id), "reservation_ids": [str(r.id) for r in group]},
+                    )
+                    for order_id, group in sorted(expired.items(), key=lambda item: str(item[0]))
+                ],
+            )
         released += len(batch)
-        if len(batch) < EXPIRE_BATCH:
+        if len(order_ids) < EXPIRE_ORDERS_BATCH:
             return released

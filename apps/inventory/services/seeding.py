@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.inventory.models import StockLevel, StockMovement, Warehouse
+from apps.inventory.services.stock_events import stock_version_next
 
 DEMO_WAREHOUSES = (("MAIN", "Main warehouse", 10), ("EAST", "East coast warehouse", 20))
 BATCH = 5000
@@ -32,15 +33,17 @@ def stock_demo_seed(
     variant_ids: Iterable[UUID],
     progress: Callable[[int, int], None] | None = None,
     seed: int | None = None,
-) -> dict[UUID, int]:
+) -> dict[UUID, tuple[int, int]]:
     """Create the MAIN and EAST warehouses (if missing) and random stock (0–60 units, about
     one in ten levels empty) for each variant that has no stock yet, with `receipt`
     movements so the ledger reconciles. COPY in batches of 5000, one transaction
     per batch; `progress(done, total)` after each.
 
     Publishes NO `stock.changed` events (one per variant would flood the outbox at 100k+
-    variants): it returns {variant_id: available} for the seeded variants, for the caller to
-    hand to the catalog's bulk update of its stock copy.
+    variants): it returns {variant_id: (available, version)} for the seeded variants, for
+    the caller to hand to the catalog's bulk update of its stock copy. `version` is taken
+    from the stock version sequence after the batch's rows are written, in its transaction,
+    so any later change of those variants carries a higher one, as its event would.
     """
     rng = random.Random(seed)
     warehouses = []
@@ -51,14 +54,14 @@ def stock_demo_seed(
         warehouses.append(warehouse)
     ids = list(dict.fromkeys(UUID(str(v)) for v in variant_ids))
     threshold = settings.LOW_STOCK_THRESHOLD
-    result: dict[UUID, int] = {}
+    result: dict[UUID, tuple[int, int]] = {}
     now = timezone.now()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         have = set(
             StockLevel.objects.filter(variant_id__in=chunk).values_list("variant_id", flat=True)
         )
-        levels, movements = [], []
+        levels, movements, totals = [], [], {}
         for variant_id in chunk:
             if variant_id in have:
                 continue
@@ -71,7 +74,7 @@ def stock_demo_seed(
                     movements.append(
                         (uuid4(), variant_id, warehouse.id, StockMovement.Kind.RECEIPT, quantity, 0)
                     )
-            result[variant_id] = total
+            totals[variant_id] = total
         with transaction.atomic():
             _copy(
                 StockLevel,
@@ -86,6 +89,8 @@ def stock_demo_seed(
                 reason="demo seed",
                 created_at=now,
             )
+            version = stock_version_next()
+        result.update((variant_id, (total, version)) for variant_id, total in totals.items())
         if progress is not None:
             progress(min(start + BATCH, len(ids)), len(ids))
     return result

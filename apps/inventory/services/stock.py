@@ -7,13 +7,12 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from apps.catalog.services import variants_get
 from apps.inventory.exceptions import InvalidInput, StockConflict
 from apps.inventory.models import StockLevel, StockMovement, Warehouse
 from apps.inventory.services.info import StockDifference, StockLevelInfo
-from apps.inventory.services.stock_events import low_stock_check, stock_changed_publish
+from apps.inventory.services.stock_events import stock_changes_record
 from shop.errors import parse_uuid
 
 MANUAL_KINDS = (StockMovement.Kind.ADJUSTMENT, StockMovement.Kind.RECEIPT)
@@ -66,12 +65,11 @@ def stock_adjust(
             [StockLevel(variant_id=variant_id, warehouse_id=warehouse_id)], ignore_conflicts=True
         )
         # Lock every level of the variant (primary-key order, as all stock locks): changes to
-        # one variant serialize, so each stock.changed carries the total as of its `at`.
+        # one variant serialize, so each stock.changed carries a higher version than the last.
         levels = list(
             StockLevel.objects.select_for_update().filter(variant_id=variant_id).order_by("pk")
         )
         level = next(lv for lv in levels if lv.warehouse_id == warehouse_id)
-        now = timezone.now()
         if level.quantity + delta < level.reserved:
             raise StockConflict(
                 f"Quantity would be {level.quantity + delta}, below the {level.reserved} "
@@ -87,8 +85,7 @@ def stock_adjust(
                 details={"delta": [f"The quantity would exceed {MAX_QUANTITY} units."]}
             )
         level.quantity += delta
-        level.save(update_fields=["quantity", "updated_at"])
-        StockMovement.objects.create(
+        movement = StockMovement(
             variant_id=variant_id,
             warehouse_id=warehouse_id,
             kind=kind,
@@ -96,8 +93,7 @@ def stock_adjust(
             reserved_delta=0,
             reason=(reason or "")[:255],
         )
-        low_stock_check([level])
-        stock_changed_publish([variant_id], at=now)
+        stock_changes_record([level], [movement])
     return stock_level_info(level)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from apps.inventory.exceptions import InvalidInput
 from apps.inventory.models import StockLevel, Warehouse
@@ -86,7 +85,6 @@ def warehouse_update(
                 .values_list("pk", flat=True)
             )
             stock_changed_publish(
-                StockLevel.objects.filter(warehouse=warehouse).values_list("variant_id", flat=True),
-                at=timezone.now(),
+                StockLevel.objects.filter(warehouse=warehouse).values_list("variant_id", flat=True)
             )
     return warehouse_info(warehouse)

@@ -55,7 +55,7 @@ class Command(BaseCommand):
             available = stock_demo_seed(
                 variant_ids=variant_ids, progress=lambda done, total: bar.update(done - bar.n)
             )
-        updated = variants_stock_bulk_apply(availability=available, at=timezone.now())
+        updated = variants_stock_bulk_apply(stock=available, at=timezone.now())
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             f"Stock: {len(available)} variants stocked in two warehouses "
