@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from apps.inventory.signals import RESERVATION_EXPIRED
 from apps.orders import services, tasks
 from apps.orders.models import OrderEmail
 from apps.orders.state_machine import UNPAID, Status, event_name
 from apps.payments.services import payment_cancel
 from apps.payments.signals import PAYMENT_FAILED, PAYMENT_SUCCEEDED
 from shop import events
-
-RESERVATION_EXPIRED = "reservation.expired"
 
 
 @events.handler(PAYMENT_SUCCEEDED)

@@ -98,16 +98,27 @@ def intent_idempotency_key(order_id: UUID | str) -> str:
     return f"order_{order_id}_payment"
 
 
-def payment_intent_create(
-    *, order_id: UUID, user_id: UUID, amount: Decimal, currency: str
-) -> PaymentIntentInfo:
-    """Create (or, for the same order, find again) the provider intent for `amount` and
-    record its Payment. Call it OUTSIDE any transaction holding locks: it waits on the
-    provider. Idempotent per order (key `order_<id>_payment`).
+@dataclass(frozen=True)
+class OpenedIntent:
+    """An intent the provider created, not yet recorded (see `payment_record`)."""
 
-    Raises PaymentUnavailable (502) when the provider fails or refuses; nothing is recorded
-    then (an intent the provider may have made cannot be paid: nobody got its secret).
-    """
+    provider: str
+    intent_id: str
+    client_secret: str | None
+    order_id: UUID
+    user_id: UUID
+    amount: Decimal
+    currency: str
+
+
+def payment_intent_open(
+    *, order_id: UUID, user_id: UUID, amount: Decimal, currency: str
+) -> OpenedIntent:
+    """Ask the provider for the order's intent to collect `amount` (the same order again
+    answers the same intent: idempotency key `order_<id>_payment`). Writes nothing: record
+    it with `payment_record`, in the caller's transaction. Call it OUTSIDE any transaction:
+    it waits on the provider. Raises PaymentUnavailable (502) when the provider fails or
+    refuses (an intent it may have made cannot be paid: nobody got its secret)."""
     order_id = parse_uuid(order_id, "order_id")
     provider = provider_get()
     currency = currency.upper()
@@ -121,19 +132,46 @@ def payment_intent_create(
     except ProviderError as exc:
         logger.warning("payment intent for order %s not created: %s", order_id, exc)
         raise PaymentUnavailable() from exc
+    return OpenedIntent(
+        provider=provider.name,
+        intent_id=intent.intent_id,
+        client_secret=intent.client_secret,
+        order_id=order_id,
+        user_id=parse_uuid(user_id, "user_id"),
+        amount=amount,
+        currency=currency,
+    )
+
+
+def payment_record(*, opened: OpenedIntent) -> PaymentIntentInfo:
+    """Record the Payment of an opened intent, joining the caller's transaction (checkout
+    records it together with the order's confirmation). Recording the same order's intent
+    again answers the payment recorded first."""
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint: the caller's transaction survives a repeat
             payment = Payment.objects.create(
-                provider=provider.name,
-                intent_id=intent.intent_id,
-                order_id=order_id,
-                user_id=user_id,
-                amount=amount,
-                currency=currency,
+                provider=opened.provider,
+                intent_id=opened.intent_id,
+                order_id=opened.order_id,
+                user_id=opened.user_id,
+                amount=opened.amount,
+                currency=opened.currency,
             )
     except IntegrityError:  # the same order again (a retried step): it is the same intent
-        payment = Payment.objects.get(order_id=order_id)
-    return PaymentIntentInfo(payment=_info(payment), client_secret=intent.client_secret)
+        payment = Payment.objects.get(order_id=opened.order_id)
+    return PaymentIntentInfo(payment=_info(payment), client_secret=opened.client_secret)
+
+
+def payment_intent_create(
+    *, order_id: UUID, user_id: UUID, amount: Decimal, currency: str
+) -> PaymentIntentInfo:
+    """`payment_intent_open` then `payment_record` (committed on its own). Idempotent per
+    order. Raises PaymentUnavailable."""
+    opened = payment_intent_open(
+        order_id=order_id, user_id=user_id, amount=amount, currency=currency
+    )
+    with transaction.atomic():
+        return payment_record(opened=opened)
 
 
 def payment_for_order(*, order_id: UUID | str) -> PaymentInfo | None:

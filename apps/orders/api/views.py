@@ -12,13 +12,7 @@ from rest_framework.views import APIView
 
 from apps.orders import services
 from apps.orders.api import serializers as s
-
-_IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="Recommended: the first answer per (user, key) is replayed for 24 hours.",
-)
+from shop.idempotency import idempotent
 
 
 def _data(serializer_class, data) -> dict:
@@ -45,15 +39,13 @@ class CheckoutPreviewView(APIView):
 
 
 class CheckoutView(APIView):
-    """Place the cart as an order and open its payment: 201 {order, payment}."""
+    """Place the cart as an order and open its payment: 201 {order, payment}. With an
+    `Idempotency-Key` the first answer is replayed (looked up before the cart is read)."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        parameters=[_IDEMPOTENCY_HEADER],
-        request=s.CheckoutSerializer,
-        responses={201: s.CheckoutResultSerializer},
-    )
+    @extend_schema(request=s.CheckoutSerializer, responses={201: s.CheckoutResultSerializer})
+    @idempotent("orders.checkout")
     def post(self, request):
         data = _data(s.CheckoutSerializer, request.data)
         result = services.checkout(user_id=request.user.id, email=request.user.email, **data)

@@ -48,7 +48,7 @@ from apps.orders.services.lifecycle import (
 from apps.orders.services.payment_outcomes import order_payment_succeeded
 from apps.orders.services.pricing import Quote, quote_build
 from apps.orders.state_machine import UNPAID, Status
-from apps.payments.services import payment_intent_create
+from apps.payments.services import payment_intent_open, payment_record
 from shop import metrics
 from shop.errors import Conflict, DomainError
 
@@ -289,10 +289,11 @@ def _pay(order: Order, lines: list[OrderLine], quote: Quote) -> CheckoutResult:
             intent_id=None,
             client_secret=None,
         )
-    intent = payment_intent_create(
+    opened = payment_intent_open(
         order_id=order.id, user_id=order.user_id, amount=quote.total, currency=quote.currency
     )
-    with transaction.atomic():
+    with transaction.atomic():  # the payment is recorded with the order's confirmation
+        intent = payment_record(opened=opened)
         confirmed = transition_from(
             order,
             from_status=Status.PENDING,
@@ -301,8 +302,8 @@ def _pay(order: Order, lines: list[OrderLine], quote: Quote) -> CheckoutResult:
             note="awaiting payment",
             payment_id=intent.payment.id,
         )
-    if confirmed is None:
-        raise OrderExpired()
+        if confirmed is None:  # expiry cancelled it while the provider answered
+            raise OrderExpired()
     return CheckoutResult(
         order=order_info(order, lines=lines, history=[confirmed]),
         provider=intent.provider,

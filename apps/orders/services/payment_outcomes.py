@@ -37,13 +37,7 @@ def _locked_or_none(order_id: UUID | str) -> Order | None:
 def _stock_confirm(order_id: UUID) -> bool:
     """Turn the order's reservation into a sale; False when it had been released (expired)
     before the payment came."""
-    from apps.inventory.exceptions import ReservationReleased  # TEMP until plumbing
-
-    try:
-        outcome = reservation_confirm(order_id=order_id)
-    except ReservationReleased:
-        return False
-    return getattr(outcome, "status", "confirmed") == "confirmed"
+    return reservation_confirm(order_id=order_id).status == "confirmed"
 
 
 class _Gone(Exception):
