@@ -21,12 +21,14 @@ from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.models import User
-from apps.cart.services import CartOwner, cart_get
+from apps.cart.services import CartOwner, cart_coupon_apply, cart_get
 from apps.inventory.models import Reservation, StockLevel
 from apps.inventory.services import stock_adjust, stock_reconcile, warehouse_create
 from apps.orders.models import Order
+from apps.promotions.models import Promotion
 from bench.server import gunicorn
 from tests.orders.conftest import CHECKOUT, body
+from tests.promotions.factories import make_coupon
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -141,11 +143,14 @@ def test_multi_line_carts_in_opposite_orders_race_without_deadlock_or_5xx(
     live_shop, make_variant, fill_cart
 ):
     first, second = make_variant(price="10.00", stock=40), make_variant(price="12.00", stock=40)
+    coupon = make_coupon("RACE", max_uses=1000)
     buyers = _buyers(60)
     for i, buyer in enumerate(buyers):
-        # Lines in opposite orders: half the carts list `first` first, half `second`.
+        # Lines in opposite orders: half the carts list `first` first, half `second`; every
+        # cart has the same coupon, so each placement locks stock rows, then its row.
         lines = [(first, 1), (second, 1)] if i % 2 else [(second, 1), (first, 1)]
         fill_cart(buyer, *lines)
+        cart_coupon_apply(owner=CartOwner.for_user(buyer.id), code="RACE")
 
     results = _race(live_shop, buyers)
 
@@ -162,4 +167,6 @@ def test_multi_line_carts_in_opposite_orders_race_without_deadlock_or_5xx(
         level = StockLevel.objects.get(variant_id=variant.id)
         assert (level.quantity, level.reserved) == (40, 40)
     assert Order.objects.count() == 40
+    assert Promotion.objects.get(id=coupon.id).current_uses == 40
+    assert all(o.discount > 0 for o in Order.objects.all())
     assert stock_reconcile() == []

@@ -8,8 +8,9 @@ the Redis cart and the payment provider.
    the next), create the order `pending` with its lines and totals, hold the coupon use,
    write the outbox events. A short variant (409 `insufficient_stock`) or the coupon's last
    use going to someone else rolls all of it back.
-4. After the commit: the payment intent (provider idempotency key `order_<id>_payment`),
-   then the order becomes `confirmed`.
+4. After the commit: the payment intent (provider idempotency key `order_<id>_payment`,
+   no transaction open while the provider answers), then ONE transaction records the
+   Payment and makes the order `confirmed`.
 5. Clear the cart only if its version is unchanged since step 1.
 
 Any failure after 3 is compensated: the order is cancelled (its reservation released, its
@@ -17,6 +18,9 @@ coupon use given back, its intent cancelled by the `order.cancelled` receiver) a
 is left as it was; the client gets 502 `payment_unavailable` (or 409, 503), never a 500 and
 never a half-made order. A crash between 3 and 4 (the process dies) leaves a `pending` order
 whose reservation expires: the `reservation.expired` receiver cancels it.
+
+The API wraps it in `shop.idempotency.idempotent("orders.checkout")`: the key is claimed
+before step 1, so a replay answers the first 201 even after the cart was emptied.
 """
 
 from __future__ import annotations
