@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
 
-ALL = ("seed", "queries", "http", "cart", "oversell", "checkout", "profile")
+ALL = ("seed", "queries", "http", "cart", "oversell", "checkout", "profile", "search")
 
 
 def main() -> int:
@@ -115,6 +115,13 @@ def main() -> int:
         results["profile"] = profile_bench.run(fixtures, requests=100 if args.quick else 400)
         common.save("profile", results["profile"])
 
+    if "search" in selected:
+        from bench import search_bench
+
+        common.header("search: search with facets and suggest, c=1 and c=8; full reindex")
+        results["search"] = search_bench.run(fixtures, seconds=seconds)
+        common.save("search", results["search"])
+
     failures = []
     if "oversell" in results and not results["oversell"]["correct"]:
         failures.append("oversell")
@@ -192,6 +199,17 @@ def _summary(results: dict) -> dict:
         summary["flash sale sold of stock (50 of 50)"] = f"{f['sold']} of {f['units']}"
         summary["flash sale 5xx (must be 0)"] = f["five_xx"]
         summary["flash sale wall time (target < 3 s)"] = f["wall_seconds"]
+    if "search" in results:
+        r = results["search"]
+        for name in ("search_c1", "search_c8", "suggest_c1", "suggest_c8"):
+            summary[f"search {name} p50/p95 ms"] = (
+                f"{r[name].get('p50_ms')} / {r[name].get('p95_ms')}"
+            )
+        summary["search p95 c=1 < 30 ms"] = r["target_met"]
+        if "reindex" in r:
+            summary["search full reindex (s, docs/s)"] = (
+                f"{r['reindex']['seconds']}, {r['reindex']['documents_per_second']}"
+            )
     return summary
 
 

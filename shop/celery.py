@@ -17,7 +17,10 @@ app.conf.task_queues = [
     Queue(name) for name in ("default", "indexing", "inventory", "email", "events")
 ]
 # Routed here rather than in the decorator so a deployment (or a test) can re-route it.
-app.conf.task_routes = {"shop.events.tasks.*": {"queue": "events"}}
+app.conf.task_routes = {
+    "shop.events.tasks.*": {"queue": "events"},
+    "apps.search.tasks.*": {"queue": "indexing"},
+}
 app.conf.beat_schedule = {
     "events-sweep": {"task": "shop.events.tasks.events_sweep_task", "schedule": 30.0},
     "reservations-expire": {

@@ -8,6 +8,7 @@ dashboard or an alert never sees a missing series):
     metrics.OVERSELL_REFUSALS.inc()                     # a reservation refused: no stock left
     metrics.WEBHOOK_EVENTS.labels(type=event_type, result="applied").inc()  # WEBHOOK_RESULTS
     metrics.RESERVATIONS_EXPIRED.inc(count)             # released by the expiry sweep
+    metrics.SEARCH_FALLBACKS.labels(operation="search", reason="unavailable").inc()
 
 Gauges read at scrape time (`scrape_gauge`): values that live in a database or the broker
 (outbox backlog, reservations held, queue depth, replica lag). Each is computed at most once
@@ -100,10 +101,21 @@ CELERY_TASKS = Counter(
     "shop_celery_tasks", "Celery tasks run, by task and final state.", ["task", "state"]
 )
 
+SEARCH_FALLBACK_REASONS = ("unavailable", "recently_failed")
+SEARCH_FALLBACKS = Counter(
+    "shop_search_fallbacks",
+    "Search and suggest requests answered from PostgreSQL because Elasticsearch is configured "
+    "but failed (unavailable) or failed moments ago and is left alone (recently_failed).",
+    ["operation", "reason"],
+)
+
 for _outcome in CHECKOUT_OUTCOMES:
     CHECKOUTS.labels(outcome=_outcome)
 for _reads in ("replica", "pinned", "no_replica"):
     DB_ROUTED_REQUESTS.labels(reads=_reads)
+for _operation in ("search", "suggest"):
+    for _reason in SEARCH_FALLBACK_REASONS:
+        SEARCH_FALLBACKS.labels(operation=_operation, reason=_reason)
 
 
 # --- Gauges read at scrape time ---------------------------------------------------------

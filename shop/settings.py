@@ -264,6 +264,11 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS", default=60)
 
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+# Search (apps/search): Elasticsearch when ELASTICSEARCH_URL is set, else PostgreSQL.
+SEARCH_ES_INDEX = env.str("SEARCH_ES_INDEX", default="shop-products")  # an alias
+SEARCH_ES_TIMEOUT = env.float("SEARCH_ES_TIMEOUT", default=2.0)  # seconds per request
+SEARCH_ES_RETRY_SECONDS = env.int("SEARCH_ES_RETRY_SECONDS", default=10)  # after a failure
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="dummy")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")

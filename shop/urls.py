@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apps.orders.api.urls")),
     path("", include("apps.payments.api.urls")),
     path("", include("apps.promotions.api.urls")),
+    path("", include("apps.search.api.urls")),
 ]
 
 urlpatterns = [

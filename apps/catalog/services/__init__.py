@@ -42,8 +42,16 @@ from apps.catalog.services.products import (
     product_update,
     products_filter,
     products_status_set,
+    products_updated_publish,
 )
 from apps.catalog.services.reviews import review_create, review_delete, reviews_list
+from apps.catalog.services.search_source import (
+    CategoryRef,
+    ProductSearchSource,
+    product_ids_active,
+    products_active_count,
+    products_search_source,
+)
 from apps.catalog.services.stock import (
     products_in_stock_refresh,
     variant_ids_all,
@@ -53,7 +61,9 @@ from apps.catalog.services.stock import (
 
 __all__ = [
     "UNSET",
+    "CategoryRef",
     "DemoSeedSummary",
+    "ProductSearchSource",
     "VariantInfo",
     "brand_create",
     "brand_update",
@@ -73,6 +83,7 @@ __all__ = [
     "product_detail_body",
     "product_detail_cached_body",
     "product_detail_get",
+    "product_ids_active",
     "product_ids_existing",
     "product_list_cached_body",
     "product_list_page",
@@ -81,9 +92,12 @@ __all__ = [
     "product_saved_elsewhere",
     "product_slug_for",
     "product_update",
+    "products_active_count",
     "products_filter",
     "products_in_stock_refresh",
+    "products_search_source",
     "products_status_set",
+    "products_updated_publish",
     "review_create",
     "review_delete",
     "reviews_list",

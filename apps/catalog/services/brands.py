@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from apps.catalog.exceptions import BrandNotFound, InvalidBrand
 from apps.catalog.models import Brand, Product
 from apps.catalog.services.detail import product_cache_invalidate_on_commit
+from apps.catalog.services.products import products_updated_publish
 
 
 def brands_list() -> QuerySet[Brand]:
@@ -39,8 +40,9 @@ def brand_create(*, name: str, slug: str | None = None) -> Brand:
 
 
 def brand_update(*, brand_id, name: str, slug: str) -> Brand:
-    """Rename a brand (the admin); drops the cached details of its products on commit.
-    Raises `BrandNotFound`, or `InvalidBrand` when the name or slug is taken."""
+    """Rename a brand (the admin); drops the cached details of its products on commit and,
+    when the name changed, publishes `product.updated` (bulk) for them, so search shows the
+    new name. Raises `BrandNotFound`, or `InvalidBrand` when the name or slug is taken."""
     name, value = (name or "").strip(), slugify(slug or name)[:200]
     with transaction.atomic():
         brand = Brand.objects.select_for_update().filter(id=brand_id).first()
@@ -54,8 +56,11 @@ def brand_update(*, brand_id, name: str, slug: str) -> Brand:
             errors["slug"] = ["Blank or already taken."]
         if errors:
             raise InvalidBrand(details=errors)
+        renamed = brand.name != name
         brand.name, brand.slug = name, value
         brand.save(update_fields=["name", "slug"])
-        product_ids = Product.objects.filter(brand_id=brand_id).values_list("id", flat=True)
-        product_cache_invalidate_on_commit(list(product_ids))
+        product_ids = list(Product.objects.filter(brand_id=brand_id).values_list("id", flat=True))
+        product_cache_invalidate_on_commit(product_ids)
+        if renamed:
+            products_updated_publish(product_ids=product_ids)
     return brand

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from apps.catalog.exceptions import CategoryInUse, CategoryNotFound, InvalidCategory
 from apps.catalog.models import Category, Product
 from apps.catalog.services.detail import product_cache_invalidate_on_commit
-from apps.catalog.services.products import UNSET
+from apps.catalog.services.products import UNSET, products_updated_publish
 
 
 def category_tree() -> list[dict[str, Any]]:
@@ -105,7 +105,9 @@ def category_update(
     parent_id: UUID | None = UNSET,
 ) -> Category:
     """Rename and/or move a category. A new slug or parent re-paths the whole subtree (paths
-    and levels) in one UPDATE and drops the cached details of the products in it.
+    and levels) in one UPDATE and drops the cached details of the products in it. A new name
+    or path publishes `product.updated` (bulk, `{"ids": [...]}`) for every product in the
+    subtree, so search reindexes their category names and ancestors.
 
     Raises `CategoryNotFound`, or `InvalidCategory` when moving under itself or one of its own
     descendants, for an unknown parent or a slug already taken.
@@ -116,6 +118,7 @@ def category_update(
             if category is None:
                 raise CategoryNotFound()
             errors: dict[str, list[str]] = {}
+            old_name = category.name
             if name is not UNSET:
                 if not (name or "").strip():
                     errors["name"] = ["This field may not be blank."]
@@ -159,7 +162,10 @@ def category_update(
             product_ids = Product.objects.filter(category__path__startswith=new_path).values_list(
                 "id", flat=True
             )
-            product_cache_invalidate_on_commit(list(product_ids))
+            product_ids = list(product_ids)
+            product_cache_invalidate_on_commit(product_ids)
+            if new_path != old_path or category.name != old_name:
+                products_updated_publish(product_ids=product_ids)
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
     category.refresh_from_db()

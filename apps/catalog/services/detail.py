@@ -25,7 +25,7 @@ from django.db.models import Prefetch
 from apps.catalog.exceptions import ProductNotFound
 from apps.catalog.models import Product, ProductAttribute, ProductImage, Variant
 from apps.catalog.services.listing import product_lists_invalidate
-from apps.catalog.services.read_cache import (
+from shop.read_cache import (
     cache_fill,
     cache_get,
     guard_read,
@@ -180,7 +180,7 @@ def product_cache_invalidate_on_commit(
     """Drop the cached details once the current transaction commits (now if there is none).
 
     After commit, so a concurrent reader cannot re-cache the old rows between our delete
-    and our commit; the guards stop a reader that loaded them before it (read_cache).
+    and our commit; the guards stop a reader that loaded them before it (shop.read_cache).
     `listing=False` when nothing a list shows changed (e.g. a variant's available count).
     """
     ids = tuple(str(product_id) for product_id in product_ids)

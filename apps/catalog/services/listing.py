@@ -3,8 +3,8 @@
 A page is cached under the list generation: any change that a list shows (a product's name,
 price, status, in_stock, rating, brand, category …) bumps the generation on commit, which
 retires every cached page at once; stock changes that do not flip a product's `in_stock`
-leave the pages alone. Fills are guarded like the detail's (read_cache), so a reader that
-loaded a page before a change cannot store it after.
+leave the pages alone. Fills are guarded like the detail's (shop.read_cache), so a reader
+that loaded a page before a change cannot store it after.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from apps.catalog.services.read_cache import (
+from shop.read_cache import (
     cache_fill,
     cache_get,
     guard_read,

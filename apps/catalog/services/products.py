@@ -3,7 +3,8 @@
 Denormalized fields are kept here and only here: a variant's `price` (base + adjustment), the
 product's `price` (lowest variant price) and `in_stock` (any variant in stock). Every write
 publishes `product.created|updated|deleted` in its own transaction and drops the cached detail
-on commit.
+on commit. The payload is `{"id": <product id>}`, or `{"ids": [...]}` for a change that touches
+many products at once (`products_updated_publish`).
 """
 
 from __future__ import annotations
@@ -292,6 +293,22 @@ def product_prices_refresh(*, product_id: UUID) -> None:
 def _changed(product: Product, event: str) -> None:
     events.publish(event, {"id": str(product.id)})
     product_cache_invalidate_on_commit([product.id])
+
+
+# Ids per bulk `product.updated` event: a category move can touch tens of thousands of
+# products, and one event per chunk keeps each outbox row and message small.
+UPDATED_CHUNK = 500
+
+
+def products_updated_publish(*, product_ids: Iterable[UUID]) -> int:
+    """Publish `product.updated` for many products at once, as `{"ids": [...]}` events of at
+    most UPDATED_CHUNK ids (a single product's event is `{"id": ...}`). For changes made
+    outside the product row that products show: a category moved or renamed, a brand renamed.
+    Call inside the transaction of the change; returns the number of events written."""
+    ids = sorted({str(product_id) for product_id in product_ids})
+    chunks = [ids[start : start + UPDATED_CHUNK] for start in range(0, len(ids), UPDATED_CHUNK)]
+    events.publish_many(("product.updated", {"ids": chunk}) for chunk in chunks)
+    return len(chunks)
 
 
 def product_create(

@@ -17,6 +17,7 @@ from apps.catalog.exceptions import (
 )
 from apps.catalog.models import Product, Review
 from apps.catalog.services.detail import product_cache_invalidate_on_commit
+from shop import events
 
 
 def _visible_product(product_id: UUID, *, include_hidden: bool, lock: bool = False) -> Product:
@@ -37,7 +38,8 @@ def reviews_list(*, product_id: UUID, include_hidden: bool = False) -> QuerySet[
 
 def _rating_refresh(product_id: UUID) -> None:
     # In SQL under the product's row lock (taken by the caller), so concurrent reviews of one
-    # product serialize and the aggregate always matches the rows.
+    # product serialize and the aggregate always matches the rows. Search shows and sorts by
+    # the rating: tell it.
     product_table, review_table = Product._meta.db_table, Review._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -48,6 +50,7 @@ def _rating_refresh(product_id: UUID) -> None:
             "WHERE p.id = %s",
             [product_id],
         )
+    events.publish("product.updated", {"id": str(product_id)})
 
 
 def review_create(

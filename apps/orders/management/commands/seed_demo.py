@@ -2,7 +2,8 @@
 
 The orders app is the top layer, so this command orchestrates every app's demo data: the
 catalog, then stock in two warehouses (whose availability the catalog's copy takes in bulk),
-then a few promotions of each type (automatic ones and coupons).
+then a few promotions of each type (automatic ones and coupons), then the search index,
+rebuilt in bulk (the seed publishes no event per product).
 Users join as their app provides a seed service.
 """
 
@@ -18,11 +19,15 @@ from tqdm import tqdm
 from apps.catalog.services import (
     catalog_demo_seed,
     catalog_has_products,
+    products_active_count,
     variant_ids_all,
     variants_stock_bulk_apply,
 )
 from apps.inventory.services import stock_demo_seed
 from apps.promotions.services import promotions_demo_seed
+from apps.search.exceptions import SearchBackendUnavailable
+from apps.search.services import RebuildSummary
+from apps.search.services import rebuild as search_rebuild
 
 
 class Command(BaseCommand):
@@ -63,6 +68,11 @@ class Command(BaseCommand):
         )
         promotions = promotions_demo_seed()
         self.stdout.write(f"Promotions: {promotions} created (coupons and automatic ones).")
+        indexed = self._search_index(show)
+        self.stdout.write(
+            f"Search: {indexed.documents} documents indexed ({', '.join(indexed.backends)}), "
+            f"in {indexed.seconds:.1f}s."
+        )
         if (summary.created or available) and not connection.in_atomic_block:
             # Bulk loads leave dead rows and stale planner statistics behind (the stock step
             # rewrites every product and variant row); without this, counting the product
@@ -70,3 +80,17 @@ class Command(BaseCommand):
             # cannot run inside a transaction (a caller's, or a test's), so it is skipped there.
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
+
+    def _search_index(self, show: bool) -> RebuildSummary:
+        total = products_active_count()
+        try:
+            with tqdm(total=total, unit="doc", disable=not show, file=sys.stderr) as bar:
+                return search_rebuild(progress=bar.update)
+        except SearchBackendUnavailable as exc:
+            # The demo must not depend on Elasticsearch: PostgreSQL answers without it.
+            self.stderr.write(
+                f"Elasticsearch unavailable ({exc}); indexed PostgreSQL only. "
+                "Run `manage.py search_reindex --backend es` once it is back."
+            )
+            with tqdm(total=total, unit="doc", disable=not show, file=sys.stderr) as bar:
+                return search_rebuild(backend="pg", progress=bar.update)

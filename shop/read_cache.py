@@ -9,6 +9,8 @@ guard is unchanged at that moment (one atomic script).
 Entries are raw bytes (rendered JSON), stored under the Django cache's key prefix through
 its Redis connection: a hit is one GET with nothing to unpickle. Redis being down never
 fails a read or a write: reads fall back to the database.
+
+Shared plumbing: the catalog's product and list caches and the search result pages use it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from django.core.cache import cache
 from django_redis import get_redis_connection
 
-logger = logging.getLogger("apps.catalog")
+logger = logging.getLogger("shop.cache")
 
 _FILL = """
 if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
@@ -46,7 +48,7 @@ def cache_get(key: str) -> bytes | None:
     try:
         return _redis().get(cache.make_key(key))
     except Exception as exc:  # Redis down or misconfigured: the caller reads the database
-        logger.warning("catalog cache read failed: %s", exc)
+        logger.warning("cache read failed: %s", exc)
         return None
 
 
@@ -55,7 +57,7 @@ def guard_read(guard: str) -> str | None:
     try:
         value = _redis().get(cache.make_key(guard))
     except Exception as exc:
-        logger.warning("catalog cache read failed: %s", exc)
+        logger.warning("cache read failed: %s", exc)
         return None
     return value.decode() if value is not None else ""
 
@@ -69,7 +71,7 @@ def cache_fill(key: str, value: bytes, *, guard: str, seen: str | None, timeout:
             _FILL, 2, cache.make_key(key), cache.make_key(guard), seen, value, int(timeout)
         )
     except Exception as exc:
-        logger.warning("catalog cache write failed: %s", exc)
+        logger.warning("cache write failed: %s", exc)
         return False
     return bool(stored)
 
@@ -86,4 +88,4 @@ def guards_bump(guards: Iterable[str], *, drop: Iterable[str] = ()) -> None:
         pipe.execute()
     except Exception as exc:
         # Entries expire with their TTL anyway; a write must not fail because of the cache.
-        logger.warning("catalog cache invalidation failed: %s", exc)
+        logger.warning("cache invalidation failed: %s", exc)
