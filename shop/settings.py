@@ -216,6 +216,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Order statuses and the catalog's product statuses are both fields named `status`.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "apps.orders.state_machine.Status",
+        "ProductStatusEnum": "apps.catalog.models.Product.Status",
+    },
 }
 
 # --- Tasks -----------------------------------------------------------------------------
