@@ -6,7 +6,8 @@
 Prints the figures and saves them under bench/results/ (one JSON per benchmark, and all of
 them in latest.json with the time and the machine). Timings are reported, never asserted;
 the exit status is 1 only when a CORRECTNESS check fails (oversold units, deadlocks, lost
-cart updates, an If-Match round with other than one winner).
+cart updates, an If-Match round with other than one winner, a flash sale not selling exactly
+its stock or answering a 5xx).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
 
-ALL = ("seed", "queries", "http", "cart", "oversell", "profile", "search")
+ALL = ("seed", "queries", "http", "cart", "oversell", "checkout", "profile", "search")
 
 
 def main() -> int:
@@ -94,6 +95,19 @@ def main() -> int:
         results["oversell"] = oversell.run(fixtures)
         common.save("oversell", results["oversell"])
 
+    if "checkout" in selected:
+        from bench import checkout_bench
+
+        common.header("checkout: checkouts/s (dummy provider) and a flash sale, through HTTP")
+        server = results.get("http", {}).get("server", {"workers": 3, "threads": 4})
+        results["checkout"] = checkout_bench.run(
+            fixtures,
+            workers=server["workers"],
+            threads=server["threads"],
+            checkouts=300 if args.quick else 2000,
+        )
+        common.save("checkout", results["checkout"])
+
     if "profile" in selected:
         from bench import profile_bench
 
@@ -113,6 +127,8 @@ def main() -> int:
         failures.append("oversell")
     if "cart" in results and not results["cart"]["correct"]:
         failures.append("cart")
+    if "checkout" in results and not results["checkout"]["correct"]:
+        failures.append("checkout")
     combined = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine,
@@ -176,6 +192,13 @@ def _summary(results: dict) -> dict:
         summary["cart If-Match rounds with one winner"] = (
             f"{c['if_match']['rounds_with_exactly_one_winner']}/{c['if_match']['rounds']}"
         )
+    if "checkout" in results:
+        t, f = results["checkout"]["throughput"], results["checkout"]["flash_sale"]
+        summary["checkout/s, dummy provider (target >= 150)"] = t["checkouts_per_second"]
+        summary["checkout p50 / p99 (ms)"] = f"{t['p50_ms']} / {t['p99_ms']}"
+        summary["flash sale sold of stock (50 of 50)"] = f"{f['sold']} of {f['units']}"
+        summary["flash sale 5xx (must be 0)"] = f["five_xx"]
+        summary["flash sale wall time (target < 3 s)"] = f["wall_seconds"]
     if "search" in results:
         r = results["search"]
         for name in ("search_c1", "search_c8", "suggest_c1", "suggest_c8"):

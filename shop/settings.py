@@ -260,10 +260,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Two apps name a choice field `type`: each enum gets its own name, not `Type342Enum`.
+    # Fields of one name with different choices (`type` of addresses and promotions, `status`
+    # of orders and products): each enum gets its own name, not `Type342Enum`.
     "ENUM_NAME_OVERRIDES": {
         "AddressTypeEnum": "apps.accounts.models.Address.Type",
         "PromotionTypeEnum": "apps.promotions.rules.TYPES",
+        "OrderStatusEnum": "apps.orders.state_machine.Status",
+        "ProductStatusEnum": "apps.catalog.models.Product.Status",
     },
     # Operations are tagged by app (shop.api.schema.AutoSchema); this orders the tags.
     "TAGS": [

@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.cart.api.urls")),
+    path("", include("apps.orders.api.urls")),
+    path("", include("apps.payments.api.urls")),
     path("", include("apps.promotions.api.urls")),
     path("", include("apps.search.api.urls")),
 ]

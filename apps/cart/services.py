@@ -169,7 +169,7 @@ def cart_token_valid(token: str | None) -> bool:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _view(owner: CartOwner, stored: store.StoredCart) -> CartView:
+def _view(owner: CartOwner, stored: store.StoredCart, *, promotions: bool = True) -> CartView:
     variants = variants_get([line.variant_id for line in stored.lines])
     lines: list[CartLine] = []
     priced: list[pricing.PricedLine] = []
@@ -209,6 +209,19 @@ def _view(owner: CartOwner, stored: store.StoredCart) -> CartView:
             )
         )
     subtotal = pricing.money(sum((line.line_total for line in priced), pricing.ZERO))
+    if not promotions:
+        return CartView(
+            owner=owner,
+            version=stored.version,
+            lines=tuple(lines),
+            coupon_code=stored.coupon_code,
+            promotions=(),
+            subtotal=subtotal,
+            discount=pricing.ZERO,
+            free_shipping=False,
+            total=subtotal,
+            priced_lines=tuple(priced),
+        )
     discounts = pricing.cart_discounts(
         lines=priced, coupon_code=stored.coupon_code, user_id=owner.user_id
     )
@@ -249,13 +262,15 @@ def cart_owner_resolve(
     return owner
 
 
-def cart_get(*, owner: CartOwner) -> CartView:
+def cart_get(*, owner: CartOwner, promotions: bool = True) -> CartView:
     """The cart priced at today's catalog prices (one catalog query whatever its size).
 
     A cart that does not exist (never written, or expired) is empty at version 0.
     Reading does not renew the TTL. Raises CartUnavailable when Redis is down.
+    `promotions=False` skips the promotions' price (discount 0, no candidates) for a caller
+    that prices `priced_lines` itself: checkout, which knows the order history.
     """
-    return _view(owner, store.cart_load(owner.key))
+    return _view(owner, store.cart_load(owner.key), promotions=promotions)
 
 
 # --- mutations ------------------------------------------------------------------------------
@@ -380,8 +395,10 @@ def cart_clear(*, owner: CartOwner, expected_version: int | None = None) -> bool
     Answers True when cleared, False (nothing changed) when the version differs — e.g. the
     customer added an item while the order was being placed; that item must survive.
     """
+    _check_version(expected_version)
     try:
-        cart_empty(owner=owner, expected_version=expected_version)
+        # No view of the emptied cart: nobody reads it (and pricing it would cost queries).
+        store.cart_clear(owner.key, ttl=owner.ttl, expected_version=expected_version)
     except VersionMismatch:
         return False
     return True

@@ -126,17 +126,24 @@ def promotion_usage_hold(
                     coupon_code=wanted[promotion_id].code,
                     promotion_id=promotion_id,
                 )
-        # Read after the locks: a concurrent hold for this order has committed by now.
-        existing = {
-            usage.promotion_id: usage
-            for usage in PromotionUsage.objects.filter(order_id=order_id, promotion_id__in=locked)
-        }
+        # Read after the locks: a concurrent hold for this order has committed by now. One
+        # query for both this order's usage and the customer's uses (checkout's budget).
+        rows = list(
+            PromotionUsage.objects.filter(promotion_id__in=locked).filter(
+                Q(order_id=order_id) | Q(user_id=user_id, state__in=TAKEN)
+            )
+        )
+        existing = {usage.promotion_id: usage for usage in rows if usage.order_id == order_id}
         to_take = [
             promotion
             for promotion in locked.values()
             if promotion.id not in existing or existing[promotion.id].state == State.VOID
         ]
-        user_uses = _user_uses(user_id, (p.id for p in to_take))
+        user_uses = Counter(
+            usage.promotion_id
+            for usage in rows
+            if usage.user_id == user_id and usage.state in TAKEN
+        )
         for promotion in to_take:
             _still_running(promotion, now)
             _take(promotion, user_uses=user_uses[promotion.id])
@@ -154,8 +161,8 @@ def promotion_usage_hold(
                 usage.state, usage.amount, usage.user_id = State.HELD, amount, user_id
                 usage.save(update_fields=["state", "amount", "user_id", "updated_at"])
         PromotionUsage.objects.bulk_create(created)
-    usages = PromotionUsage.objects.filter(order_id=order_id, promotion_id__in=wanted)
-    return tuple(usage_info(usage) for usage in usages.order_by("promotion_id"))
+    usages = [*created, *existing.values()]
+    return tuple(usage_info(u) for u in sorted(usages, key=lambda u: str(u.promotion_id)))
 
 
 def _lock_order_usages(order_id: UUID) -> tuple[dict[UUID, Promotion], list[PromotionUsage]]:

@@ -1,0 +1,130 @@
+"""Checkout and orders endpoints: parse, call one service, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.orders import services
+from apps.orders.api import serializers as s
+from shop.idempotency import idempotent
+
+
+def _data(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _actor(request) -> services.Actor:
+    user = request.user
+    return services.Actor.staff(user.id) if user.is_staff else services.Actor.customer(user.id)
+
+
+class CheckoutPreviewView(APIView):
+    """What checkout would charge (the checkout body); creates nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.CheckoutSerializer, responses={200: s.QuoteSerializer})
+    def post(self, request):
+        data = _data(s.CheckoutSerializer, request.data)
+        quote = services.checkout_preview(user_id=request.user.id, **data)
+        return Response(s.QuoteSerializer(quote).data)
+
+
+class CheckoutView(APIView):
+    """Place the cart as an order and open its payment: 201 {order, payment}. With an
+    `Idempotency-Key` the first answer is replayed (looked up before the cart is read)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.CheckoutSerializer, responses={201: s.CheckoutResultSerializer})
+    @idempotent("orders.checkout")
+    def post(self, request):
+        data = _data(s.CheckoutSerializer, request.data)
+        result = services.checkout(user_id=request.user.id, email=request.user.email, **data)
+        return Response(s.CheckoutResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ShippingMethodListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: s.ShippingMethodSerializer(many=True)})
+    def get(self, request):
+        methods = services.shipping_methods_list()
+        return Response(s.ShippingMethodSerializer(methods, many=True).data)
+
+
+class OrderListView(GenericAPIView):
+    """Own orders, newest first; staff: everyone's, filtered by `status`, `user`,
+    `created_after`."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.OrderSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("user", OpenApiTypes.UUID, description="staff only"),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME),
+        ],
+        responses={200: s.OrderSerializer(many=True)},
+    )
+    def get(self, request):
+        query = _data(s.OrderFilterSerializer, request.query_params)
+        user_id = query.get("user") if request.user.is_staff else request.user.id
+        orders = services.orders_list(
+            user_id=user_id, status=query.get("status"), created_after=query.get("created_after")
+        )
+        page = self.paginate_queryset(orders)
+        infos = [services.order_info(order) for order in page]
+        return self.get_paginated_response(s.OrderSerializer(infos, many=True).data)
+
+
+class OrderDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.OrderSerializer})
+    def get(self, request, order_id):
+        owner = None if request.user.is_staff else request.user.id
+        order = services.order_get(order_id=order_id, user_id=owner)
+        return Response(s.OrderSerializer(order).data)
+
+
+class OrderCancelView(APIView):
+    """The owner before processing (pending, confirmed); staff also paid and processing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.OrderCancelSerializer, responses={200: s.OrderSerializer})
+    def post(self, request, order_id):
+        data = _data(s.OrderCancelSerializer, request.data)
+        order = services.order_cancel(
+            order_id=order_id, actor=_actor(request), reason=data.get("reason", "")
+        )
+        return Response(s.OrderSerializer(order).data)
+
+
+class OrderStatusView(APIView):
+    """Staff: processing, shipped (with tracking_number), delivered, returned, cancelled."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=s.OrderStatusSerializer, responses={200: s.OrderSerializer})
+    def post(self, request, order_id):
+        data = _data(s.OrderStatusSerializer, request.data)
+        order = services.order_status_set(
+            order_id=order_id,
+            status=data["status"],
+            actor=services.Actor.staff(request.user.id),
+            note=data.get("note", ""),
+            tracking_number=data.get("tracking_number"),
+        )
+        return Response(s.OrderSerializer(order).data)

@@ -1,0 +1,9 @@
+from apps.payments.api import views
+from shop.api.routing import api_route
+
+urlpatterns = [
+    *api_route(
+        "payments/dummy/<str:intent_id>/succeed", views.DummyIntentSucceedView, "dummy-succeed"
+    ),
+    *api_route("payments/dummy/<str:intent_id>/fail", views.DummyIntentFailView, "dummy-fail"),
+]

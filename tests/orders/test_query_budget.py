@@ -1,0 +1,69 @@
+"""The query budget of a checkout: every SQL query the request runs, its on-commit work
+included, as in production (real commits, outbox relays publishing to a broker). Transaction
+control (BEGIN, COMMIT, savepoints) is counted apart and pinned too."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.cart.services import CartOwner, cart_coupon_apply
+from shop.celery import app as celery_app
+from tests.conftest import bearer_client
+from tests.orders.conftest import CHECKOUT, body
+from tests.promotions.factories import make_coupon
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BUDGET = 25
+# Not queries: the transactions' own BEGIN / COMMIT and the savepoints of nested blocks.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+@pytest.fixture
+def broker_queue():
+    """Relays publish to RabbitMQ (not eagerly, which would run every handler inside the
+    request) on a queue of this test's own, deleted afterwards."""
+    queue = f"test-budget-{uuid.uuid4().hex[:8]}"
+    conf = celery_app.conf
+    saved = (conf.task_always_eager, conf.task_routes)
+    conf.task_always_eager = False
+    conf.task_routes = {"shop.events.tasks.*": {"queue": queue}}
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+    yield queue
+    conf.task_always_eager, conf.task_routes = saved
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_delete(queue)
+
+
+def test_a_five_line_checkout_with_a_coupon_runs_at_most_25_queries(
+    user, make_variant, fill_cart, broker_queue
+):
+    make_coupon("BUDGET", value=Decimal("10"))
+    fill_cart(user, *[(make_variant(price="12.00", stock=20), 2) for _ in range(5)])
+    cart_coupon_apply(owner=CartOwner.for_user(user.id), code="budget")
+    client = bearer_client(user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(CHECKOUT, body(), format="json", HTTP_IDEMPOTENCY_KEY="budget-1")
+
+    assert response.status_code == 201, response.content
+    assert len(response.json()["order"]["items"]) == 5
+    assert response.json()["order"]["discount"] == "12.00"
+    statements = [q["sql"] for q in queries.captured_queries]
+    data = [sql for sql in statements if not sql.startswith(TRANSACTION_CONTROL)]
+    listing = "\n".join(f"{i:2} {sql[:150]}" for i, sql in enumerate(statements, 1))
+    print(f"\n{len(data)} queries ({len(statements)} statements with transaction control):")
+    print(listing)
+    assert len(data) <= BUDGET, listing
+    # Four transactions (claim the key; place; record the payment with the confirmation;
+    # store the answer) and three savepoints (inventory's, promotions' and payments' own
+    # atomic blocks inside them).
+    assert len(statements) - len(data) <= 14, listing
