@@ -38,6 +38,12 @@ def check_database_server() -> None:
 
 
 def check_redis() -> None:
+    from shop.redis import cache_redis_client
+
+    cache_redis_client().ping()
+
+
+def check_cart_redis() -> None:
     from shop.redis import redis_client
 
     redis_client().ping()
@@ -54,6 +60,7 @@ def check_broker() -> None:
 SERVICES: list[tuple[str, str, Callable[[], None]]] = [
     ("postgresql", "DATABASE_URL", check_database),
     ("redis", "REDIS_URL", check_redis),
+    ("cart_redis", "CART_REDIS_URL", check_cart_redis),
     ("broker", "CELERY_BROKER_URL", check_broker),
 ]
 
@@ -73,10 +80,35 @@ def live(request):
     return JsonResponse({"status": "ok"})
 
 
+def _may_see_details(request) -> bool:
+    """Exception texts name hosts, ports and versions: only for HEALTH_DETAILS, a staff
+    session (admin) or a staff bearer token. The API's authenticators are read from DRF's
+    settings, so this module imports no app."""
+    if settings.HEALTH_DETAILS:
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_staff:
+        return True
+    if "HTTP_AUTHORIZATION" not in request.META:
+        return False
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    drf_request = Request(
+        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    try:
+        return bool(drf_request.user and drf_request.user.is_staff)
+    except Exception:
+        return False  # a bad token (or a database that is down) sees no details
+
+
 @require_GET
 def ready(request):
     failures = failing_services()
     if failures:
+        if not _may_see_details(request):
+            failures = dict.fromkeys(failures, "unreachable")
         body = {
             "status": "unavailable",
             "error": {

@@ -10,16 +10,54 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as default_cors_headers
+
+from shop.config import (
+    DEVELOPMENT_SECRET_KEY,
+    ConfigError,
+    check_signing_key,
+    parse_throttle_rates,
+    redis_url_with_db,
+    refuse,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-in-production")
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Its own key, so rotating SECRET_KEY does not sign every customer out (and vice versa).
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+# --- Production safety (README, "Running in production") --------------------------------
+# With DEBUG=0 the process refuses to start with a development or weak key (one line).
+if not DEBUG:
+    try:
+        check_signing_key("SECRET_KEY", SECRET_KEY)
+        if "JWT_SIGNING_KEY" in env.ENVIRON:
+            check_signing_key("JWT_SIGNING_KEY", JWT_SIGNING_KEY)
+    except ConfigError as error:
+        refuse(error)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only behind a proxy that sets it (and strips the client's);
+# otherwise any client could claim HTTPS.
+TRUST_PROXY_SSL_HEADER = env.bool("TRUST_PROXY_SSL_HEADER", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_PROXY_SSL_HEADER else None
+# HSTS is sent on HTTPS answers only, so plain HTTP keeps working with these defaults.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The API answers a CSRF failure in its error body (admin pages keep Django's page).
+CSRF_FAILURE_VIEW = "shop.api.exceptions.csrf_failure_view"
+# Request bodies above this answer 413 in the error body (shop.api.middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# /health/ready names a failing service to anyone; the exception text only to staff or here.
+HEALTH_DETAILS = env.bool("HEALTH_DETAILS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,6 +72,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "django_countries",
     "django_prometheus",
     "shop",
@@ -50,8 +89,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before anything that can answer, so every API answer carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shop.api.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +156,13 @@ if DATABASE_REPLICAS:
     )
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Carts and rate limits are data, the cache is not: they live in a Redis database (or
+# instance) of their own, so a cache flush or the cache's eviction policy never drops a cart.
+# Default: REDIS_URL's server with the next database number. README: maxmemory-policy.
+try:
+    CART_REDIS_URL = env.str("CART_REDIS_URL", default="") or redis_url_with_db(REDIS_URL)
+except ConfigError as error:
+    refuse(error)
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -155,17 +204,12 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # --- API -------------------------------------------------------------------------------
 
 
-def _parse_throttle_rates(raw: str) -> dict[str, str]:
-    rates = {}
-    for part in filter(None, (p.strip() for p in raw.split(","))):
-        scope, _, rate = part.partition("=")
-        rates[scope.strip()] = rate.strip()
-    return rates
-
-
-THROTTLE_RATES = _parse_throttle_rates(
-    env.str("THROTTLE_RATES", default="anon=100/min,user=1000/min,login=10/min")
-)
+try:
+    THROTTLE_RATES = parse_throttle_rates(
+        env.str("THROTTLE_RATES", default="anon=100/min,user=1000/min,login=10/min")
+    )
+except ConfigError as error:
+    refuse(error)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -173,11 +217,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON in and out (API.md): form bodies answer 415, so a cross-origin browser write
+    # always needs a CORS preflight, and the schema documents one request format.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "shop.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -186,7 +229,8 @@ REST_FRAMEWORK = {
         "shop.api.throttling.UserRateThrottle",
     ],
     "EXCEPTION_HANDLER": "shop.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "shop.api.metadata.Metadata",
+    "DEFAULT_SCHEMA_CLASS": "shop.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Proxies in front of the app; 0 trusts only REMOTE_ADDR, so X-Forwarded-For cannot be
@@ -200,7 +244,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
@@ -216,12 +260,35 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Order statuses and the catalog's product statuses are both fields named `status`.
+    # Fields of one name with different choices (`type` of addresses and promotions, `status`
+    # of orders and products): each enum gets its own name, not `Type342Enum`.
     "ENUM_NAME_OVERRIDES": {
+        "AddressTypeEnum": "apps.accounts.models.Address.Type",
+        "PromotionTypeEnum": "apps.promotions.rules.TYPES",
         "OrderStatusEnum": "apps.orders.state_machine.Status",
         "ProductStatusEnum": "apps.catalog.models.Product.Status",
     },
+    # Operations are tagged by app (shop.api.schema.AutoSchema); this orders the tags.
+    "TAGS": [
+        {"name": "accounts", "description": "Sign-in, sessions, profile and addresses."},
+        {"name": "catalog", "description": "Products, variants, categories, brands, reviews."},
+        {"name": "search", "description": "Full-text search, facets and suggestions."},
+        {"name": "cart", "description": "The Redis cart (X-Cart-Token, If-Match)."},
+        {"name": "orders", "description": "Checkout, orders, refunds and returns."},
+        {"name": "payments", "description": "Provider webhooks and the dummy provider."},
+        {"name": "inventory", "description": "Warehouses, stock levels and movements (staff)."},
+        {"name": "promotions", "description": "Promotions and coupons (staff)."},
+    ],
 }
+
+# --- Browser storefronts on other origins (django-cors-headers) -------------------------
+# Empty by default: no other origin may call the API from a browser until listed here.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (*default_cors_headers, "if-match", "x-cart-token", "idempotency-key")
+CORS_EXPOSE_HEADERS = ["ETag", "X-Cart-Token", "Retry-After"]
+# Bearer tokens, not cookies: browsers need not send credentials cross-origin.
+CORS_ALLOW_CREDENTIALS = False
 
 # --- Tasks -----------------------------------------------------------------------------
 

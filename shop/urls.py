@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.admin import admin_login
 from apps.cart.admin import promotion_dry_run_view
 from shop import health, metrics
 from shop.api.exceptions import not_found_view
@@ -27,6 +28,8 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
+    # The admin's sign-in, throttled like the API's login (before the admin's own patterns).
+    path("admin/login/", admin_login),
     # Before the admin's own patterns: the cart's view, as it prices carts (apps/cart/admin.py).
     path("admin/promotions/dry-run", promotion_dry_run_view, name="promotion-dry-run"),
     path("admin/", admin.site.urls),

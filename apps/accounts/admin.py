@@ -1,13 +1,44 @@
-"""Admin for users (email login, no username) and their addresses."""
+"""Admin for users (email login, no username) and their addresses; the throttled admin login."""
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import HttpResponse
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.api.throttling import login_address_key, login_email_key
 from apps.accounts.models import AccountToken, Address, User
+from shop.api.throttling import rate_check
+
+LOGIN_SCOPE = "login"
+
+
+def admin_login(request, extra_context=None):
+    """The admin's sign-in page, throttled like `auth/login`: each POST counts against the
+    `login` rate of THROTTLE_RATES per client address and per email (the same counters as the
+    API's, so switching door does not reset them). Over either: 429 with Retry-After."""
+    rate = settings.THROTTLE_RATES.get(LOGIN_SCOPE)
+    if request.method == "POST" and rate:
+        keys = [login_address_key(LOGIN_SCOPE, request)]
+        email = request.POST.get("username", "")
+        if email.strip():
+            keys.append(login_email_key(LOGIN_SCOPE, email))
+        waits = [wait for allowed, wait in (rate_check(key, rate) for key in keys) if not allowed]
+        if waits:
+            seconds = max(1, math.ceil(max(waits)))
+            response = HttpResponse(
+                f"<h1>Too many sign-in attempts</h1><p>Try again in {escape(seconds)} seconds.</p>",
+                status=429,
+            )
+            response["Retry-After"] = str(seconds)
+            return response
+    return admin.site.login(request, extra_context)
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -240,12 +240,16 @@ def _view(owner: CartOwner, stored: store.StoredCart, *, promotions: bool = True
     )
 
 
-def cart_owner_resolve(*, user_id: UUID | str | None, token: str | None) -> CartOwner:
+def cart_owner_resolve(
+    *, user_id: UUID | str | None, token: str | None, create: bool = True
+) -> CartOwner:
     """The owner of the cart a request works on.
 
     A signed-in user's cart is theirs whatever token is sent. Otherwise a known token keeps
-    its cart; a missing, malformed, unknown or expired token gets a NEW token with an empty
-    cart (created now, so the token is known on the next call).
+    its cart; a missing, malformed, unknown or expired token gets a NEW token. With `create`
+    its empty cart is created now (a read: the token is known on the next call); without, the
+    cart comes into being only when a mutation succeeds on it (every mutation script creates
+    the hash it commits to), so a refused request leaves no cart behind.
     Raises CartUnavailable when Redis is down.
     """
     if user_id is not None:
@@ -253,7 +257,8 @@ def cart_owner_resolve(*, user_id: UUID | str | None, token: str | None) -> Cart
     if cart_token_valid(token) and store.cart_exists(store.anonymous_key(token)):
         return CartOwner.for_token(token)
     owner = CartOwner.for_token(secrets.token_urlsafe(32))
-    store.cart_create(owner.key, ttl=owner.ttl)
+    if create:
+        store.cart_create(owner.key, ttl=owner.ttl)
     return owner
 
 

@@ -1,5 +1,9 @@
 """Carts in Redis: one hash per cart, changed only by the Lua scripts in `lua/`.
 
+Carts live on CART_REDIS_URL (`shop.redis.redis_client`), never in the cache's database, so
+a cache flush or eviction cannot drop one; run that Redis with `maxmemory-policy noeviction`
+(a full Redis then refuses writes, which answer 503, rather than silently losing carts).
+
 A cart hash (`cart:user:<user uuid>` or `cart:anon:<token>`) holds:
 
     version               integer, bumped by every mutation; the API's ETag
@@ -36,7 +40,7 @@ from apps.cart.exceptions import (
     InvalidInput,
     VersionMismatch,
 )
-from shop.redis import redis_client
+from shop.redis import redis_client, redis_unavailable
 
 _LUA = Path(__file__).resolve().parent / "lua"
 NO_STOCK_CHECK = -1
@@ -111,23 +115,18 @@ def _script(name: str) -> redis.commands.core.Script:
     return redis_client().register_script(_source(name))
 
 
-# Redis cannot take the write now: unreachable, slow, out of memory (noeviction), or a
-# replica promoted/demoted during a failover. The client may retry; nothing was changed.
-_UNAVAILABLE = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.OutOfMemoryError,
-    redis.exceptions.ReadOnlyError,
-)
-
-
 def _redis_errors_as_unavailable(func):
+    """Redis cannot serve the cart now (down, slow, OOM, read-only replica, MISCONF, BUSY,
+    LOADING: `shop.redis.redis_unavailable`): CartUnavailable (503); nothing was changed."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except _UNAVAILABLE as exc:
-            raise CartUnavailable() from exc
+        except redis.exceptions.RedisError as exc:
+            if redis_unavailable(exc):
+                raise CartUnavailable() from exc
+            raise
 
     return wrapper
 

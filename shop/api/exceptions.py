@@ -6,13 +6,17 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from shop.errors import Conflict, DomainError
+from shop.errors import Conflict, DomainError, ServiceUnavailable
+from shop.redis import redis_unavailable
 
 logger = logging.getLogger("shop.api")
 
@@ -68,12 +72,48 @@ def _drf_response(exc: drf.APIException) -> Response:
     return Response(body, status=exc.status_code, headers=headers)
 
 
+class PayloadTooLarge(drf.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+_DRF_CODES.insert(0, (PayloadTooLarge, "payload_too_large"))
+
+INVALID_VALUE_MESSAGE = (
+    "A value cannot be stored: it contains a NUL character or does not fit its field."
+)
+
+
+def payload_too_large_body(limit: int | None) -> dict[str, Any]:
+    details = {"max_bytes": limit} if limit is not None else {}
+    return error_body("payload_too_large", PayloadTooLarge.default_detail, details)
+
+
+def _translate(exc: Exception) -> Exception:
+    """Exceptions that are not ours but have a clear meaning for the client."""
+    if isinstance(exc, Http404):
+        return drf.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return drf.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if redis_unavailable(exc):
+        # Redis cannot serve now (down, OOM, MISCONF, BUSY, LOADING …) where no service
+        # turned that into its own error: a 503 to retry, not a 500.
+        logger.warning("redis unavailable: %s", exc)
+        return ServiceUnavailable()
+    if isinstance(exc, DataError):
+        # PostgreSQL refused a value (a NUL byte, a number or text too large for its column):
+        # the input's fault, caught here when no validation did. Services validate first.
+        logger.warning("database refused a value: %s", exc)
+        return drf.ValidationError({"non_field_errors": [INVALID_VALUE_MESSAGE]})
+    return exc
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: domain errors, DRF errors and anything unexpected."""
-    if isinstance(exc, Http404):
-        exc = drf.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf.PermissionDenied()
+    exc = _translate(exc)
 
     if isinstance(exc, DomainError):
         set_rollback()
@@ -97,9 +137,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return Response(error_body("internal_error", "An unexpected error occurred."), status=500)
 
 
+@csrf_exempt
 def not_found_view(request, exception=None) -> JsonResponse:
-    """handler404 for paths no view matches (the API answers 404 in its error body)."""
+    """handler404 and the catch-all of /api/: 404 in the error body for every method (CSRF
+    exempt: a POST to an unknown path is not found, not a CSRF failure)."""
     return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def csrf_failure_view(request, reason: str = "", template_name: str | None = None):
+    """CSRF_FAILURE_VIEW: the error body under /api/ (API views are CSRF exempt, so this only
+    guards views added without DRF), Django's page elsewhere (the admin)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("permission_denied", "CSRF verification failed.", {"reason": reason}),
+            status=403,
+        )
+    if template_name is None:
+        return django_csrf_failure(request, reason=reason)
+    return django_csrf_failure(request, reason=reason, template_name=template_name)
 
 
 def server_error_view(request) -> JsonResponse:

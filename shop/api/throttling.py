@@ -1,11 +1,12 @@
 """Throttles whose rates come from `settings.THROTTLE_RATES` (env `THROTTLE_RATES`).
 
 Rates are read on each request rather than once at import, so operators and tests can change
-them without a restart. Each check is one Lua script on the cache's Redis: a sliding log
-(the same rule as DRF's: at most N requests in any window of the period), trimmed, counted
-and appended atomically, so concurrent requests on several processes are all counted (DRF's
-own throttles read the log, then write it back, and lose counts under concurrency). With
-Redis down, requests are let through (fail open).
+them without a restart. Each check is one Lua script on the carts' Redis (CART_REDIS_URL,
+not the cache: a cache flush must not reset the limits): a sliding log (the same rule as
+DRF's: at most N requests in any window of the period), trimmed, counted and appended
+atomically, so concurrent requests on several processes are all counted (DRF's own throttles
+read the log, then write it back, and lose counts under concurrency). With Redis down,
+requests are let through (fail open).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
-from django_redis import get_redis_connection
 from rest_framework import throttling
+
+from shop.config import THROTTLE_PERIODS as PERIODS
+from shop.redis import redis_client
 
 logger = logging.getLogger("shop.api")
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+KEY_PREFIX = "throttle:"
 
 # KEYS[1] the log; ARGV: period (s), limit, a unique member. Redis's clock, so several app
 # servers agree. Answers {1} when allowed, else {0, seconds until the oldest entry expires}.
@@ -39,14 +41,32 @@ return {0, tostring(tonumber(oldest[2]) + period - now)}
 """
 
 
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/min" → (10, 60). DRF reads only the unit's first letter; so do we."""
+    num, period = rate.split("/")
+    return int(num), PERIODS[period.strip()[0]]
+
+
+def rate_check(key: str, rate: str) -> tuple[bool, float]:
+    """Count one request under `key` at `rate` ("10/min"): (allowed, seconds to wait).
+    Fails open (allowed) when Redis cannot be reached. Also used outside DRF (admin login)."""
+    num_requests, duration = parse_rate(rate)
+    try:
+        allowed, *wait = redis_client().eval(
+            _SLIDING_LOG, 1, f"{KEY_PREFIX}{key}", duration, num_requests, uuid.uuid4().hex
+        )
+    except Exception as exc:
+        logger.warning("throttle %s not checked: %s", key, exc)
+        return True, 0.0
+    return bool(allowed), float(wait[0]) if wait else 0.0
+
+
 class _SettingsRateMixin:
     def get_rate(self):
         return settings.THROTTLE_RATES.get(self.scope)
 
     def parse_rate(self, rate):
-        # DRF reads only the unit's first letter; accept "10/min" as well as "10/m".
-        num, period = rate.split("/")
-        return int(num), PERIODS[period.strip()[0]]
+        return parse_rate(rate)
 
     def allow_request(self, request, view):
         self.rate = self.get_rate()
@@ -56,20 +76,8 @@ class _SettingsRateMixin:
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        try:
-            allowed, *wait = get_redis_connection("default").eval(
-                _SLIDING_LOG,
-                1,
-                cache.make_key(f"throttle:{self.key}"),
-                self.duration,
-                self.num_requests,
-                uuid.uuid4().hex,
-            )
-        except Exception as exc:
-            logger.warning("throttle %s not checked: %s", self.scope, exc)
-            return True
-        self.retry_after = float(wait[0]) if wait else 0.0
-        return bool(allowed)
+        allowed, self.retry_after = rate_check(self.key, self.rate)
+        return allowed
 
     def wait(self):
         return self.retry_after

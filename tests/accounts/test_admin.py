@@ -98,3 +98,46 @@ def test_address_admin_lists_and_searches_by_owner_email(admin_client):
     assert response.status_code == 200
     assert address.full_name.encode() in response.content
     assert admin_client.get(f"/admin/accounts/address/{address.id}/change/").status_code == 200
+
+
+# --- the admin's sign-in is throttled like the API's login ----------------------------------
+
+
+def admin_sign_in(client, email, password="wrong-password", address="10.1.0.1"):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": email, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_admin_sign_in_works_and_wrong_passwords_are_throttled_per_email(client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "3/min"}
+    staff = UserFactory(is_staff=True)
+    assert admin_sign_in(client, staff.email, PASSWORD).status_code == 302  # signed in
+    client.logout()
+    # Guesses from three addresses at one account: the per-email budget stops the third.
+    statuses = [
+        admin_sign_in(client, staff.email, address=f"10.1.1.{n}").status_code for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]  # the form again (wrong password), then refused
+    refused = admin_sign_in(client, staff.email, PASSWORD, address="10.1.2.1")
+    assert refused.status_code == 429  # even the right password, until the window passes
+    assert int(refused["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_sign_in_is_throttled_per_address_and_shares_the_apis_counters(client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "3/min"}
+    api = client.post(
+        "/api/v1/auth/login",
+        {"email": "nobody@example.com", "password": "x"},
+        content_type="application/json",
+        REMOTE_ADDR="10.2.0.1",
+    )
+    assert api.status_code == 401
+    statuses = [
+        admin_sign_in(client, f"guess{n}@example.com", address="10.2.0.1").status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]

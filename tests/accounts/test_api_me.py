@@ -100,9 +100,12 @@ def change(client, old, new):
     )
 
 
-def test_password_change_answers_204_and_the_new_password_works(user_client, user, api_client):
+def test_password_change_answers_a_fresh_pair_and_the_new_password_works(
+    user_client, user, api_client
+):
     response = change(user_client, PASSWORD, NEW_PASSWORD)
-    assert response.status_code == 204
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"access", "refresh"}
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
 

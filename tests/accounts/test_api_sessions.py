@@ -144,3 +144,78 @@ def test_two_concurrent_refreshes_of_one_token_let_exactly_one_through():
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["InvalidRefreshToken", "ok"]
+
+
+# --- sessions that end: a password change signs out every other session ---------------------
+
+
+def bearer(access: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def change_password(client, new="a-brand-new-secret-77"):
+    return client.post(
+        "/api/v1/me/password", {"old_password": PASSWORD, "new_password": new}, format="json"
+    )
+
+
+def test_a_password_change_revokes_every_other_session_and_keeps_the_callers(api_client, user):
+    phone, laptop = tokens(api_client, user), tokens(api_client, user)
+    response = change_password(bearer(phone["access"]))
+    assert response.status_code == 200, response.content
+    fresh = response.json()
+    # Every refresh token from before is revoked: the laptop's and the caller's own.
+    assert_error(refresh(api_client, laptop["refresh"]), 401, "not_authenticated")
+    assert_error(refresh(api_client, phone["refresh"]), 401, "not_authenticated")
+    # The caller goes on with the pair in the answer.
+    assert bearer(fresh["access"]).get("/api/v1/me").status_code == 200
+    assert refresh(api_client, fresh["refresh"]).status_code == 200
+
+
+def test_access_tokens_issued_before_a_password_change_are_refused(api_client, user):
+    earlier = RefreshToken.for_user(user).access_token
+    earlier.set_iat(at_time=earlier.current_time - timedelta(seconds=5))
+    assert bearer(str(earlier)).get("/api/v1/me").status_code == 200
+    fresh = change_password(bearer(str(earlier))).json()
+    assert_error(bearer(str(earlier)).get("/api/v1/me"), 401, "not_authenticated")
+    assert bearer(fresh["access"]).get("/api/v1/me").status_code == 200
+
+
+def test_refresh_refuses_a_token_issued_before_tokens_valid_after(api_client, user):
+    """Even a refresh token that escaped the blacklist (say, rotated by a request that raced
+    with the revocation) is refused once it predates tokens_valid_after."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    from apps.accounts.services import sessions_revoke_all
+
+    before = tokens(api_client, user)["refresh"]
+    sessions_revoke_all(user_id=user.id)
+    BlacklistedToken.objects.filter(token__user=user).delete()  # the escape
+    assert_error(refresh(api_client, before), 401, "not_authenticated")
+    after = tokens(api_client, user)["refresh"]  # a sign-in after the revocation works
+    assert refresh(api_client, after).status_code == 200
+
+
+def test_password_change_is_throttled_like_login_per_address_and_per_account(
+    api_client, user, settings
+):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "2/min"}
+    client = bearer(str(RefreshToken.for_user(user).access_token))
+    wrong = {"old_password": "not-it", "new_password": "a-brand-new-secret-77"}
+    statuses = [
+        client.post("/api/v1/me/password", wrong, format="json", REMOTE_ADDR=f"10.0.0.{n}")
+        for n in range(3)
+    ]
+    # Three addresses, one account: the per-account budget (2/min) stops the third.
+    assert [r.status_code for r in statuses] == [400, 400, 429]
+    assert_error(statuses[-1], 429, "throttled")
+    # One address, three accounts: the per-address budget stops the third.
+    same_address = [
+        bearer(str(RefreshToken.for_user(UserFactory()).access_token)).post(
+            "/api/v1/me/password", wrong, format="json", REMOTE_ADDR="10.0.0.9"
+        )
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in same_address] == [400, 400, 429]

@@ -68,3 +68,18 @@ def test_reviews_need_sign_in_and_a_visible_product(api_client, user_client, tre
     draft = product_via_services(category=tree["shirts"], status="draft")
     assert user_client.post(url(draft), {"rating": 5}, format="json").status_code == 404
     assert api_client.get(url(draft)).status_code == 404
+
+
+def test_public_reviews_show_a_display_name_never_the_user_id_or_email(api_client, product):
+    ada = UserFactory(first_name="Ada", last_name="Lovelace", email="ada.lovelace@example.com")
+    nameless = UserFactory(first_name="", last_name="", email="grace.hopper@example.com")
+    for author in (ada, nameless):
+        created = bearer_client(author).post(url(product), {"rating": 4}, format="json")
+        assert created.status_code == 201, created.content
+        assert "user_id" not in created.json()
+    listing = api_client.get(url(product)).json()["results"]
+    assert sorted(review["author_name"] for review in listing) == ["Ada L.", "Customer"]
+    text = str(listing)
+    for author in (ada, nameless):
+        assert str(author.id) not in text
+        assert author.email.split("@")[0] not in text

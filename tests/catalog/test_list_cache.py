@@ -137,8 +137,63 @@ def test_anonymous_hits_take_the_fast_path_and_answer_what_drf_answers(
 
     # The anonymous rate limit holds on the fast path too.
     settings.THROTTLE_RATES = {"anon": "2/min", "user": "100/min"}
-    from django.core.cache import cache
+    from shop.redis import redis_client
 
-    cache.delete_many(cache.keys("throttle:*"))
+    redis_client().delete(*redis_client().keys("throttle:*"))
     statuses = [api_client.get(f"/api/v1/products/{product.id}").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+# --- cache keys from the known, validated parameters only -----------------------------------
+
+
+def cached_pages() -> int:
+    from django.core.cache import cache
+
+    return len(cache.keys("catalog:list:*"))
+
+
+def test_unknown_parameters_neither_grow_the_cache_nor_reach_the_links(
+    api_client, tree, django_assert_num_queries
+):
+    for n in range(3):
+        product_via_services(sku=f"PAGED{n}", category=tree["shirts"], base_price="10.00")
+    first = api_client.get("/api/v1/products", {"page_size": 2}).json()
+    assert first["next"] == "http://testserver/api/v1/products?page=2&page_size=2"
+    pages = cached_pages()
+    for junk in ({"utm": "x"}, {"utm": "y", "b": "1"}, {"_": "12345"}, {"PAGE_SIZE": "7"}):
+        with django_assert_num_queries(0):  # the same page, from the cache
+            again = api_client.get("/api/v1/products", {"page_size": 2, **junk}).json()
+        assert again == first
+    assert cached_pages() == pages
+    # A junk parameter on a cache miss does not end up in the links cached for everyone.
+    second = api_client.get("/api/v1/products", {"page": 2, "page_size": 2, "evil": "x"}).json()
+    assert second["previous"] == "http://testserver/api/v1/products?page_size=2"
+    assert "evil" not in json.dumps(second)
+
+
+def test_equivalent_queries_share_one_cached_page(api_client, product):
+    listed(api_client, min_price="5", ordering="price")
+    pages = cached_pages()
+    for query in (
+        {"min_price": "5.00", "ordering": "price"},
+        {"ordering": "price", "min_price": "5.0", "page": "1", "page_size": "20"},
+    ):
+        listed(api_client, **query)
+    assert cached_pages() == pages
+    listed(api_client, min_price="6", ordering="price")  # another filter is another page
+    assert cached_pages() == pages + 1
+
+
+def test_a_page_size_over_the_maximum_is_the_maximums_page(api_client, product):
+    listed(api_client, page_size="100")
+    pages = cached_pages()
+    listed(api_client, page_size="5000")
+    assert cached_pages() == pages
+
+
+def test_an_invalid_query_is_answered_uncached(api_client, product):
+    response = api_client.get("/api/v1/products", {"min_price": "cheap"})
+    assert response.status_code == 400
+    assert api_client.get("/api/v1/products", {"page": "not-a-page"}).status_code == 404
+    assert cached_pages() == 0

@@ -305,8 +305,8 @@ def test_the_schema_documents_each_inventory_operation_once_as_it_answers():
         )
     adjust = paths["/api/v1/inventory/adjust"]["post"]
     assert "Idempotency-Key" in {p["name"] for p in adjust["parameters"] if p["in"] == "header"}
-    assert set(adjust["responses"]) == {"200"}
-    assert set(paths["/api/v1/warehouses"]["post"]["responses"]) == {"201"}
+    assert {code for code in adjust["responses"] if code < "300"} == {"200"}  # + errors
+    assert {c for c in paths["/api/v1/warehouses"]["post"]["responses"] if c < "300"} == {"201"}
 
 
 def test_adjust_idempotency_keys_are_scoped_per_user(staff_client, stock, warehouse):

@@ -222,7 +222,8 @@ def test_a_forged_or_foreign_pin_cookie_does_not_pin(replicated):
 
 def test_with_redis_unreachable_a_signed_in_client_reads_from_the_primary(replicated, settings):
     user = replicated_user(replicated)
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    # The pins live beside the carts (shop.redis.redis_client, CART_REDIS_URL).
+    settings.CART_REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     client = bearer_client(user)
     assert aliases_of(lambda: client.get(ADDRESSES)) == {"default"}
 

@@ -339,7 +339,8 @@ def test_a_worker_serves_its_probes_and_the_counters_of_its_pool(django_db_setup
         _wait_for(f"{base}/health/live", worker)
         status, body = _get(f"{base}/health/ready")
         assert status == 200, body
-        assert json.loads(body)["checks"] == {"postgresql": "ok", "redis": "ok", "broker": "ok"}
+        checks = json.loads(body)["checks"]
+        assert checks == {"postgresql": "ok", "redis": "ok", "cart_redis": "ok", "broker": "ok"}
         assert _get(f"{base}/nope")[0] == 404
 
         celery_app.send_task(task, queue=queue)  # runs in the pool's child process

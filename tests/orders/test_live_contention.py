@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django.db import connection
+from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.models import User
@@ -33,6 +34,9 @@ from tests.promotions.factories import make_coupon
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WORKERS, THREADS = 4, 4
+
+LIVE_KEY = "live-contention-test-only-key-x7Rq2LmZ9pW4vN8sK3tY6bH1cF5dG0jA"
+LIVE_TOKENS = TokenBackend("HS256", signing_key=LIVE_KEY)
 
 
 def _database_url() -> str:
@@ -50,6 +54,9 @@ def live_shop(shipping_methods):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": _database_url(),  # the test database, not the development one
         "DEBUG": "0",
+        # DEBUG=0 refuses the development key (shop/config.py): a test-only one of 50+ chars,
+        # which also signs the buyers' tokens below.
+        "SECRET_KEY": LIVE_KEY,
         "LOG_LEVEL": "WARNING",
         "THROTTLE_RATES": "anon=100000/min,user=100000/min,login=100000/min",
         # Outbox relays stay in the server's memory: nothing queued on the shared broker
@@ -75,7 +82,7 @@ def _race(base: str, buyers: list[User]) -> list[tuple[int, dict]]:
     payload = json.dumps(body())
 
     def buyer(index: int) -> None:
-        token = str(AccessToken.for_user(buyers[index]))
+        token = LIVE_TOKENS.encode(AccessToken.for_user(buyers[index]).payload)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
         try:
             barrier.wait(timeout=60)

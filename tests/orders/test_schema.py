@@ -21,6 +21,6 @@ def test_orders_and_payments_schema_has_no_warnings_and_canonical_paths():
     listed = schema["paths"]["/api/v1/orders"]["get"]["responses"]["200"]
     assert listed["content"]["application/json"]["schema"]["$ref"].endswith("PaginatedOrderList")
     created = schema["paths"]["/api/v1/checkout"]["post"]["responses"]
-    assert set(created) == {"201"}
+    assert {code for code in created if code < "300"} == {"201"}  # + the error answers
     parameters = {p["name"] for p in schema["paths"]["/api/v1/checkout"]["post"]["parameters"]}
     assert "Idempotency-Key" in parameters

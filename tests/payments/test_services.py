@@ -155,7 +155,7 @@ def test_refund_due_is_recorded_within_what_was_paid():
 
 
 def test_a_redis_outage_is_a_provider_outage(settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # a closed port
+    settings.CART_REDIS_URL = "redis://127.0.0.1:1/0"  # a closed port (the data Redis)
     with pytest.raises(PaymentUnavailable):
         _intent()
     assert not Payment.objects.exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 
 def test_live(client):
@@ -12,13 +13,19 @@ def test_live(client):
 def test_ready_checks_every_service(db, client):
     response = client.get("/health/ready")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"postgresql": "ok", "redis": "ok", "broker": "ok"}
+    assert response.json()["checks"] == {
+        "postgresql": "ok",
+        "redis": "ok",
+        "cart_redis": "ok",
+        "broker": "ok",
+    }
 
 
 @pytest.mark.parametrize(
     ("setting", "value", "name"),
     [
         ("REDIS_URL", "redis://127.0.0.1:1/0", "redis"),
+        ("CART_REDIS_URL", "redis://127.0.0.1:1/0", "cart_redis"),
         ("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:1//", "broker"),
     ],
 )
@@ -29,6 +36,36 @@ def test_ready_names_the_failing_service(db, client, settings, setting, value, n
     body = response.json()
     assert list(body["error"]["details"]) == [name]
     assert name in body["error"]["message"]
+
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_ready_tells_anonymous_clients_no_exception_text(db, client, settings):
+    settings.REDIS_URL = DEAD_REDIS
+    settings.HEALTH_DETAILS = False
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["error"]["details"] == {"redis": "unreachable"}
+    # Nothing of the exception (its class, the refused port) reaches the client.
+    assert b"Error" not in response.content and b"127.0.0.1" not in response.content
+
+
+def test_ready_shows_the_exception_text_to_staff_and_with_the_setting(
+    db, client, settings, staff_user, user
+):
+    from tests.conftest import bearer_client
+
+    settings.REDIS_URL = DEAD_REDIS
+    settings.HEALTH_DETAILS = False
+    detail = bearer_client(staff_user).get("/health/ready").json()["error"]["details"]["redis"]
+    assert detail.startswith("ConnectionError"), detail
+    client.force_login(staff_user)  # a staff admin session counts too
+    assert client.get("/health/ready").json()["error"]["details"]["redis"] == detail
+    customer = bearer_client(user).get("/health/ready").json()["error"]["details"]
+    assert customer == {"redis": "unreachable"}
+    settings.HEALTH_DETAILS = True
+    assert Client().get("/health/ready").json()["error"]["details"]["redis"] == detail
 
 
 def test_metrics_are_prometheus_text(db, client):

@@ -66,11 +66,52 @@ def test_concurrent_requests_are_all_counted(db, settings):
 
 def test_with_redis_down_requests_are_not_throttled_nor_failed(db, api_client, settings):
     settings.THROTTLE_RATES = {"anon": "1/min"}
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
-        }
-    }
+    settings.CART_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     assert [api_client.get("/api/v1/ping").status_code for _ in range(2)] == [200, 200]
+
+
+def test_counters_live_beside_the_carts_so_a_cache_flush_does_not_reset_them(
+    db, api_client, settings
+):
+    from django.core.cache import cache
+
+    from shop.redis import redis_client
+
+    settings.THROTTLE_RATES = {"anon": "1/min"}
+    assert api_client.get("/api/v1/ping").status_code == 200
+    cache.clear()
+    assert api_client.get("/api/v1/ping").status_code == 429
+    assert redis_client().keys("throttle:*")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["anon=ten/min", "anon=10", "anon", "anon=10/fortnight", "=10/min", "anon=0/min"],
+)
+def test_a_malformed_throttle_rates_refuses_to_start_with_one_line(raw):
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={**os.environ, "THROTTLE_RATES": raw, "DJANGO_SETTINGS_MODULE": "shop.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith("THROTTLE_RATES is malformed at"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_well_formed_throttle_rates_are_read_as_written():
+    from shop.config import parse_throttle_rates
+
+    assert parse_throttle_rates(" anon=100/min, user = 5/s ,login=10/hour,") == {
+        "anon": "100/min",
+        "user": "5/s",
+        "login": "10/hour",
+    }
+    assert parse_throttle_rates("") == {}

@@ -6,6 +6,7 @@ from django_countries import countries
 from rest_framework import serializers
 
 from apps.accounts.models import Address
+from shop.api.fields import StrictBooleanField, StrictCharField, StrictRegexField
 
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{3,30}$"
 PHONE_MESSAGE = "Enter a phone number: digits, spaces and ()-./, optionally starting with +."
@@ -24,8 +25,8 @@ class RegisterSerializer(serializers.Serializer):
     # Only these fields are read: privilege fields (is_staff, …) in the body are ignored.
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    first_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=100, required=False, allow_blank=True)
 
 
 class LoginSerializer(serializers.Serializer):
@@ -67,9 +68,9 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     # `email` is accepted only unchanged (see user_profile_update).
     email = serializers.EmailField(max_length=254, required=False)
-    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    phone = serializers.RegexField(
+    first_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    phone = StrictRegexField(
         PHONE_PATTERN,
         max_length=32,
         required=False,
@@ -83,7 +84,7 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
 
 
-class CountryCodeField(serializers.CharField):
+class CountryCodeField(StrictCharField):
     """ISO 3166-1 alpha-2 (`US`); lower case is accepted and upper-cased."""
 
     default_error_messages = {"country": "Enter an ISO 3166-1 alpha-2 country code, e.g. US."}
@@ -104,15 +105,15 @@ class CountryCodeField(serializers.CharField):
 class AddressSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     type = serializers.ChoiceField(choices=Address.Type.choices, default=Address.Type.SHIPPING)
-    is_default = serializers.BooleanField(required=False)
-    full_name = serializers.CharField(max_length=200)
-    address_line1 = serializers.CharField(max_length=255)
-    address_line2 = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    is_default = StrictBooleanField(required=False)
+    full_name = StrictCharField(max_length=200)
+    address_line1 = StrictCharField(max_length=255)
+    address_line2 = StrictCharField(max_length=255, required=False, allow_blank=True)
+    city = StrictCharField(max_length=100)
+    state = StrictCharField(max_length=100, required=False, allow_blank=True)
+    postal_code = StrictCharField(max_length=20, required=False, allow_blank=True)
     country = CountryCodeField()
-    phone = serializers.RegexField(
+    phone = StrictRegexField(
         PHONE_PATTERN,
         max_length=32,
         required=False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from apps.accounts import services
 from apps.accounts.api import serializers as s
 from apps.accounts.api.throttling import LoginByAddressThrottle, LoginByEmailThrottle
+from shop.api.schema import CART_TOKEN, error_responses
 
 NO_CONTENT = {204: OpenApiResponse(description="Done.")}
 
@@ -48,15 +49,9 @@ class LoginView(_PublicAuthView):
 
     @extend_schema(
         request=s.LoginSerializer,
-        responses={200: s.LoginResultSerializer},
-        parameters=[
-            OpenApiParameter(
-                "X-Cart-Token",
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="The anonymous cart to merge into the user's cart.",
-            )
-        ],
+        responses={200: s.LoginResultSerializer, **error_responses(401)},
+        parameters=[CART_TOKEN],
+        description="A valid `X-Cart-Token` merges that anonymous cart into the user's cart.",
     )
     def post(self, request):
         data = _valid(s.LoginSerializer, request.data)
@@ -67,14 +62,17 @@ class LoginView(_PublicAuthView):
 
 
 class RefreshView(_PublicAuthView):
-    @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenPairSerializer})
+    @extend_schema(
+        request=s.RefreshSerializer,
+        responses={200: s.TokenPairSerializer, **error_responses(401)},
+    )
     def post(self, request):
         data = _valid(s.RefreshSerializer, request.data)
         return Response(s.TokenPairSerializer(services.session_refresh(**data)).data)
 
 
 class LogoutView(_PublicAuthView):
-    @extend_schema(request=s.RefreshSerializer, responses=NO_CONTENT)
+    @extend_schema(request=s.RefreshSerializer, responses={**NO_CONTENT, **error_responses(401)})
     def post(self, request):
         services.session_logout(**_valid(s.RefreshSerializer, request.data))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -122,13 +120,19 @@ class MeView(APIView):
 
 
 class MePasswordView(APIView):
-    permission_classes = [IsAuthenticated]
+    """Change the password: every session of the user ends (refresh tokens revoked, earlier
+    access tokens refused) and the answer carries a fresh pair for this client."""
 
-    @extend_schema(request=s.PasswordChangeSerializer, responses=NO_CONTENT)
+    permission_classes = [IsAuthenticated]
+    # Checks a password, like login: the same rate, per client address and per account.
+    throttle_scope = "login"
+    throttle_classes = _AUTH_THROTTLES
+
+    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
     def post(self, request):
         data = _valid(s.PasswordChangeSerializer, request.data)
-        services.user_password_change(user=request.user, **data)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        pair = services.user_password_change(user=request.user, **data)
+        return Response(s.TokenPairSerializer(pair).data)
 
 
 class AddressListCreateView(generics.GenericAPIView):

@@ -3,6 +3,9 @@
 Refresh tokens are tracked by simplejwt's token_blacklist tables (one OutstandingToken per
 issued refresh token). Rotation and logout lock the token's row and blacklist it in the same
 transaction, so a refresh token is spent exactly once even when two requests race with it.
+Revoking every session (a password change or reset) blacklists the live refresh tokens AND
+sets the user's `tokens_valid_after`: a refresh token issued before that instant is refused
+even if it escaped the blacklist (e.g. rotated by a request that raced with the revocation).
 """
 
 from __future__ import annotations
@@ -84,6 +87,8 @@ def _spend(raw: str) -> OutstandingToken:
     )
     if outstanding is None or outstanding.user is None:
         raise InvalidRefreshToken()
+    if _issued_before_revocation(outstanding, token):
+        raise InvalidRefreshToken()
     try:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
@@ -93,12 +98,24 @@ def _spend(raw: str) -> OutstandingToken:
     return outstanding
 
 
+def _issued_before_revocation(outstanding: OutstandingToken, token: RefreshToken) -> bool:
+    revoked_at = outstanding.user.tokens_valid_after
+    if revoked_at is None:
+        return False
+    # The row's time has microseconds (the `iat` claim only whole seconds), so a token
+    # issued just before a revocation in the same second is refused too.
+    if outstanding.created_at is not None:
+        return outstanding.created_at < revoked_at
+    return token.get("iat", 0) < int(revoked_at.timestamp())
+
+
 @transaction.atomic
 def session_refresh(*, refresh: str) -> TokenPair:
     """Rotate: spend the refresh token and issue a new pair.
 
     Raises InvalidRefreshToken when the token is malformed, expired, already spent or
-    revoked, or its user is gone or inactive.
+    revoked, issued before the user's `tokens_valid_after` (every session was revoked since),
+    or its user is gone or inactive.
     """
     outstanding = _spend(refresh)
     if not outstanding.user.is_active:
@@ -113,6 +130,15 @@ def session_logout(*, refresh: str) -> None:
     Raises InvalidRefreshToken when the token is not a live refresh token.
     """
     _spend(refresh)
+
+
+@transaction.atomic
+def sessions_restart(*, user: User) -> TokenPair:
+    """Revoke every session of `user` (sessions_revoke_all) and issue one fresh pair, for the
+    caller that caused it (a password change keeps its own client signed in)."""
+    sessions_revoke_all(user_id=user.id)
+    user.refresh_from_db(fields=["tokens_valid_after"])
+    return _issue(user)
 
 
 def sessions_revoke_all(*, user_id: UUID) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from shop.api.fields import StrictIntegerField
+from shop.api.schema import CART_TOKEN_PATTERN
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -13,13 +15,20 @@ def _money(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)
 
 
+def _quantity(minimum: int, help_text: str) -> StrictIntegerField:
+    # The bounds also reach the schema; the service checks the line's resulting quantity.
+    return StrictIntegerField(
+        min_value=minimum, max_value=settings.CART_MAX_LINE_QUANTITY, help_text=help_text
+    )
+
+
 class CartItemAddSerializer(serializers.Serializer):
     variant_id = serializers.UUIDField()
-    quantity = StrictIntegerField(help_text="1 to CART_MAX_LINE_QUANTITY (99 by default)")
+    quantity = _quantity(1, "1 to CART_MAX_LINE_QUANTITY (99 by default)")
 
 
 class CartItemUpdateSerializer(serializers.Serializer):
-    quantity = StrictIntegerField(help_text="0 removes the line")
+    quantity = _quantity(0, "0 removes the line")
 
 
 class CartCouponSerializer(serializers.Serializer):
@@ -32,7 +41,11 @@ class CartCouponRemoveSerializer(serializers.Serializer):
 
 
 class CartMergeSerializer(serializers.Serializer):
-    cart_token = serializers.CharField(max_length=100)
+    cart_token = serializers.RegexField(
+        CART_TOKEN_PATTERN,
+        help_text="The anonymous cart's token (its X-Cart-Token).",
+        error_messages={"invalid": "Not a cart token."},
+    )
 
 
 class CartItemSerializer(serializers.Serializer):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -22,22 +21,21 @@ from apps.cart.api.serializers import (
     CartMergeSerializer,
     CartSerializer,
 )
+from shop.api.schema import (
+    CART_TOKEN,
+    CART_TOKEN_RESPONSE_HEADER,
+    ETAG_RESPONSE_HEADER,
+    IF_MATCH,
+)
 
 TOKEN_HEADER = "X-Cart-Token"
 # `"3"` or `3` (and a weak `W/"3"`, which some proxies produce); `*` matches any version.
 _IF_MATCH = re.compile(r'^(?:W/)?("?)(\d{1,15})\1$')
 
-_CART_HEADERS = [
-    OpenApiParameter(
-        TOKEN_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, description="Anonymous cart"
-    ),
-]
-_MUTATION_HEADERS = [
-    *_CART_HEADERS,
-    OpenApiParameter(
-        "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description='"<version>"'
-    ),
-]
+_READS = ("GET", "HEAD")
+_RESPONSE_HEADERS = [ETAG_RESPONSE_HEADER, CART_TOKEN_RESPONSE_HEADER]
+_CART_HEADERS = [CART_TOKEN, *_RESPONSE_HEADERS]
+_MUTATION_HEADERS = [*_CART_HEADERS, IF_MATCH]
 
 
 def _expected_version(request: Request) -> int | None:
@@ -57,7 +55,8 @@ def _data(serializer_class, request: Request) -> dict:
 
 
 class CartBaseView(APIView):
-    """Resolves the request's cart owner once and returns the token on every answer."""
+    """Resolves the request's cart owner once and returns the token on every answer that
+    leaves a cart behind it."""
 
     permission_classes = [AllowAny]
     owner: services.CartOwner | None = None
@@ -65,15 +64,22 @@ class CartBaseView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
         user = request.user
+        # A read creates the new visitor's cart at once (so its token is known next time); a
+        # write creates it only by succeeding, so a refused request leaves no cart behind.
         self.owner = services.cart_owner_resolve(
             user_id=user.id if user.is_authenticated else None,
             token=request.headers.get(TOKEN_HEADER),
+            create=request.method in _READS,
         )
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Also on errors: a 412 or 409 for a newly issued token must still hand it over.
-        if self.owner is not None and self.owner.token:
-            response[TOKEN_HEADER] = self.owner.token
+        # A known token is handed back on every answer (also a 412 or 409); a token issued
+        # by this request only when its cart exists: after a read, or a write that succeeded.
+        owner = self.owner
+        if owner is not None and owner.token:
+            issued = owner.token != request.headers.get(TOKEN_HEADER)
+            if not issued or request.method in _READS or response.status_code < 400:
+                response[TOKEN_HEADER] = owner.token
         # A cart answer is one visitor's, and an anonymous one carries its bearer token: no
         # shared or browser cache may keep it (revalidation would not work either, as carts
         # answer no If-None-Match).
@@ -174,7 +180,9 @@ class CartMergeView(CartBaseView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=_MUTATION_HEADERS[1:], request=CartMergeSerializer, responses=CartSerializer
+        parameters=[IF_MATCH, ETAG_RESPONSE_HEADER],
+        request=CartMergeSerializer,
+        responses=CartSerializer,
     )
     def post(self, request):
         data = _data(CartMergeSerializer, request)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from apps.catalog.models import Brand, Product, Review
 from apps.catalog.services.detail import image_url
 from apps.catalog.services.products import ORDERINGS
+from shop.api.fields import MoneyField, QueryBooleanField, StrictCharField, StrictIntegerField
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -19,51 +20,55 @@ class ProductListQuerySerializer(serializers.Serializer):
     brand = serializers.UUIDField(required=False)
     min_price = serializers.DecimalField(required=False, **MONEY)
     max_price = serializers.DecimalField(required=False, **MONEY)
-    in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
+    in_stock = QueryBooleanField()
     status = serializers.ChoiceField(
         choices=Product.Status.choices, required=False, help_text="Staff only."
     )
     ordering = serializers.ChoiceField(choices=list(ORDERINGS), required=False)
 
 
+# Write bodies take JSON types as the schema states them (strings are strings, money is a
+# decimal string): DRF would turn 5 into "5" and 5.5 into a price.
+
+
 class VariantWriteSerializer(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text="Changes that variant; omit to add one.")
-    sku = serializers.CharField(max_length=100, required=False)
+    sku = StrictCharField(max_length=100, required=False)
     attributes = serializers.DictField(required=False)
-    price_adjustment = serializers.DecimalField(required=False, **MONEY)
+    price_adjustment = MoneyField(required=False)
 
 
 class ProductWriteSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=100)
-    name = serializers.CharField(max_length=500)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    sku = StrictCharField(max_length=100)
+    name = StrictCharField(max_length=500)
+    description = StrictCharField(required=False, allow_blank=True, default="")
     category_id = serializers.UUIDField()
     brand_id = serializers.UUIDField(required=False, allow_null=True, default=None)
-    base_price = serializers.DecimalField(**MONEY)
+    base_price = MoneyField()
     status = serializers.ChoiceField(
         choices=Product.Status.choices, required=False, default=Product.Status.ACTIVE
     )
     attributes = serializers.DictField(
-        child=serializers.CharField(max_length=500, allow_blank=True), required=False, default=dict
+        child=StrictCharField(max_length=500, allow_blank=True), required=False, default=dict
     )
     variants = VariantWriteSerializer(many=True, required=False)
 
 
 class CategoryWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    slug = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = StrictCharField(max_length=200)
+    slug = StrictCharField(max_length=200, required=False, allow_blank=True)
     parent_id = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
 class BrandWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    slug = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = StrictCharField(max_length=200)
+    slug = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class ReviewWriteSerializer(serializers.Serializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    body = serializers.CharField(required=False, allow_blank=True, default="")
+    rating = StrictIntegerField(min_value=1, max_value=5)
+    title = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    body = StrictCharField(required=False, allow_blank=True, default="")
 
 
 # --- output ----------------------------------------------------------------------------
@@ -161,12 +166,12 @@ class BrandSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
+    # Public: the author shows as a display name ("Ada L."), never by user id or email.
     class Meta:
         model = Review
         fields = [
             "id",
             "product_id",
-            "user_id",
             "author_name",
             "rating",
             "title",

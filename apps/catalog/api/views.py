@@ -4,17 +4,23 @@ only), writes are staff-only; reviews need a signed-in user."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.catalog import services
 from apps.catalog.api import serializers as s
+from shop.api.pagination import PageNumberPagination, page_number_of, page_size_of
+
+PAGINATION = PageNumberPagination
 
 
 def product_detail_fast(request, product_id) -> bytes | None:
@@ -24,7 +30,45 @@ def product_detail_fast(request, product_id) -> bytes | None:
 
 def product_list_fast(request, **kwargs) -> bytes | None:
     """The cached list page for the anonymous fast path (same key as `_render_list`)."""
-    return services.product_list_cached_body(request_key=request.build_absolute_uri())
+    fixed = ("category",) if "category_id" in kwargs else ()
+    page_url = public_list_url(request, request.GET, fixed=fixed)
+    if page_url is None:
+        return None
+    return services.product_list_cached_body(request_key=page_url)
+
+
+def public_list_url(request, query_params, *, fixed: Iterable[str] = ()) -> str | None:
+    """The canonical URL of a public list page, which is its cache key and the base of its
+    next/previous links: the path without a trailing slash and only the known parameters,
+    validated and normalized (`min_price=5` → `5.00`, `page=1` and the default page size
+    left out), sorted. Unknown parameters are ignored, so random query strings cannot grow
+    the cache (nor reach a cached page's links). None when the query is invalid or the page
+    is not a plain number: such requests are answered (400 / 404) without the cache.
+    `fixed` names parameters the path decides (a category's products), left out too."""
+    query = s.ProductListQuerySerializer(data=query_params)
+    if not query.is_valid():
+        return None
+    params: dict[str, str] = {}
+    for name, value in query.validated_data.items():
+        # `status` is for staff, whose lists are live.
+        if value is None or name == "status" or name in fixed:
+            continue
+        params[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    # Both read exactly as the paginator reads them (int(), so " 2" and "+2" are 2), or the
+    # page built for the request would not be the page its key names.
+    page = page_number_of(query_params.get(PAGINATION.page_query_param))
+    if page is None:
+        return None  # not a page number ("last" too): the paginator answers it, uncached
+    if page > 1:
+        params[PAGINATION.page_query_param] = str(page)
+    try:
+        size = page_size_of(query_params.get(PAGINATION.page_size_query_param))
+    except ValidationError:
+        return None  # answered 400 by the paginator, uncached
+    if size != PAGINATION.page_size:
+        params[PAGINATION.page_size_query_param] = str(size)
+    path = request.path.rstrip("/")
+    return request.build_absolute_uri(f"{path}?{urlencode(sorted(params.items()))}".rstrip("?"))
 
 
 def _is_staff(request) -> bool:
@@ -42,12 +86,17 @@ class _CatalogView(GenericAPIView):
 
 class _ProductListMixin:
     def _render_list(self, request, **fixed):
-        if _is_staff(request):
+        page_url = None
+        if not _is_staff(request):
+            page_url = public_list_url(request, request.query_params, fixed=tuple(fixed))
+        if page_url is None:
+            # Staff lists are live; an invalid query answers its 400 or 404 uncached.
             return Response(self._build_page(request, fixed))
         # The public lists are served from a page cache that every change they show retires;
-        # the key is the whole URL (the page's next/previous links are absolute).
+        # the key is the canonical URL, which the page's (absolute) links are built from too.
+        request.page_url = page_url
         body = services.product_list_page(
-            request_key=request.build_absolute_uri(),
+            request_key=page_url,
             build=functools.partial(self._build_page, request, fixed),
         )
         return HttpResponse(body, content_type="application/json")

@@ -10,6 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils.text import slugify
 
 from apps.catalog.exceptions import CategoryInUse, CategoryNotFound, InvalidCategory
@@ -66,6 +68,17 @@ def _parent_or_error(errors: dict[str, list[str]], parent_id: UUID | None) -> Ca
     return parent
 
 
+PATH_MAX = Category._meta.get_field("path").max_length
+
+
+def _path_too_long(errors: dict[str, list[str]], length: int, field: str) -> None:
+    if length > PATH_MAX:
+        errors.setdefault(field, []).append(
+            f"The category path would be {length} characters; at most {PATH_MAX} "
+            "(a shorter slug or a shallower parent)."
+        )
+
+
 def _integrity_error(exc: IntegrityError) -> InvalidCategory:
     return InvalidCategory(details={"slug": ["A category with this slug already exists."]})
 
@@ -84,13 +97,15 @@ def category_create(
             parent = _parent_or_error(errors, parent_id)
             if value and Category.objects.filter(slug=value).exists():
                 errors["slug"] = ["A category with this slug already exists."]
+            path = f"{parent.path if parent else '/'}{value}/"
+            _path_too_long(errors, len(path), "parent_id" if parent else "slug")
             if errors:
                 raise InvalidCategory(details=errors)
             return Category.objects.create(
                 name=name.strip(),
                 slug=value,
                 parent=parent,
-                path=f"{parent.path if parent else '/'}{value}/",
+                path=path,
                 level=parent.level + 1 if parent else 0,
             )
     except IntegrityError as exc:
@@ -137,12 +152,19 @@ def category_update(
                     errors["parent_id"] = [
                         "A category cannot move under itself or its descendants."
                     ]
-            if errors:
-                raise InvalidCategory(details=errors)
-
             old_path, old_level = category.path, category.level
             new_path = f"{parent.path if parent else '/'}{new_slug}/"
             new_level = parent.level + 1 if parent else 0
+            if not errors and new_path != old_path:
+                # The subtree's deepest path grows (or shrinks) by the same amount.
+                deepest = Category.objects.filter(path__startswith=old_path).aggregate(
+                    longest=Max(Length("path"))
+                )["longest"] or len(old_path)
+                field = "parent_id" if parent_id is not UNSET else "slug"
+                _path_too_long(errors, deepest - len(old_path) + len(new_path), field)
+            if errors:
+                raise InvalidCategory(details=errors)
+
             category.slug, category.parent = new_slug, parent
             category.save(update_fields=["name", "slug", "parent"])
             if new_path != old_path:

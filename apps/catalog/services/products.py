@@ -191,6 +191,8 @@ def _plan_variants(
         if "sku" in item and item["sku"]:
             variant.sku = item["sku"]
         if "attributes" in item and item["attributes"] is not None:
+            if not _storable(item["attributes"]):
+                item_errors[index]["attributes"] = [UNSTORABLE_MESSAGE]
             variant.attributes = item["attributes"]
         if "price_adjustment" in item and item["price_adjustment"] is not None:
             variant.price_adjustment = Decimal(item["price_adjustment"])
@@ -237,10 +239,35 @@ def _plan_variants(
     return changed, new
 
 
+UNSTORABLE_MESSAGE = "Text may not contain NUL (\\u0000) characters or lone surrogates."
+
+
+def _storable(value: Any) -> bool:
+    """Whether PostgreSQL can store `value` (text or JSON, nested): no NUL character, which
+    neither text nor jsonb accepts, and valid UTF-8 (no lone surrogate)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(key) and _storable(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_storable(item) for item in value)
+    return True
+
+
 def _check_attributes(errors: dict[str, Any], attributes: Any) -> None:
     """Names are stored in a 100-character column, unique per product: refuse what would be
-    cut short (and so could collide) or blank, rather than store something else."""
+    cut short (and so could collide) or blank, rather than store something else; names and
+    values must be storable (no NUL)."""
     if attributes is UNSET or not attributes:
+        return
+    if not _storable(attributes):
+        errors["attributes"] = [UNSTORABLE_MESSAGE]
         return
     problems = {
         str(name): [f"An attribute name must be 1 to {ATTRIBUTE_NAME_MAX} characters."]

@@ -66,7 +66,7 @@ def review_create(
     """A user reviews a visible product once, rating 1–5; the product's rating and count are
     recomputed in the same transaction. Raises `ProductNotFound`, `InvalidReview` (rating),
     `ReviewAlreadyExists` (409) for a second review by the same user. Without `author_name`
-    the display name ("Ada L.", else the email's local part) comes from accounts."""
+    the display name ("Ada L.", "Ada", else "Customer") comes from accounts."""
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise InvalidReview(details={"rating": ["Must be an integer from 1 to 5."]})
     if author_name is None:
@@ -92,16 +92,20 @@ def review_create(
     return review
 
 
+ANONYMOUS_AUTHOR = "Customer"
+
+
 def _author_name(user_id: UUID) -> str:
-    # A display snapshot; never a customer's full email address.
+    # A display snapshot shown to everyone: first name and initial, never the user id or any
+    # part of the email (its local part is often the person's full name).
     try:
         user = user_get(user_id)
     except UserNotFound:
-        return ""
+        return ANONYMOUS_AUTHOR
     first, last = user.first_name.strip(), user.last_name.strip()
     if first:
         return f"{first} {last[:1]}." if last else first
-    return user.email.split("@")[0]
+    return ANONYMOUS_AUTHOR
 
 
 def review_delete(*, review_id: UUID) -> None:

@@ -3,17 +3,17 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.inventory.models import StockMovement
-from shop.api.fields import StrictIntegerField
+from shop.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 
 
 class WarehouseSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
-    code = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=200)
+    code = StrictCharField(max_length=32)
+    name = StrictCharField(max_length=200)
     priority = StrictIntegerField(
         required=False, default=100, min_value=-(2**31), max_value=2**31 - 1
     )
-    active = serializers.BooleanField(required=False, default=True)
+    active = StrictBooleanField(required=False, default=True)
 
 
 class StockLevelSerializer(serializers.Serializer):
@@ -38,7 +38,7 @@ class StockAdjustSerializer(serializers.Serializer):
     variant_id = serializers.UUIDField()
     warehouse_id = serializers.UUIDField()
     delta = StrictIntegerField(min_value=-(2**31), max_value=2**31 - 1)
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
 
     def validate_delta(self, value: int) -> int:
         if value == 0:

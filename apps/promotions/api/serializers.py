@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.promotions import rules, services
-from shop.api.fields import StrictIntegerField
+from shop.api.fields import QueryBooleanField, StrictIntegerField
 
 
 def _money(**kwargs) -> serializers.DecimalField:
@@ -84,4 +84,4 @@ class PromotionSerializer(serializers.Serializer):
 
 class PromotionFilterSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, max_length=50)
-    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    active = QueryBooleanField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.search.services import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS
+from shop.api.fields import QueryBooleanField
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -22,7 +23,7 @@ class SearchQuerySerializer(serializers.Serializer):
     brand = serializers.UUIDField(required=False, help_text="Brand id.")
     min_price = serializers.DecimalField(required=False, min_value=0, **MONEY)
     max_price = serializers.DecimalField(required=False, min_value=0, **MONEY)
-    in_stock = serializers.BooleanField(required=False, allow_null=True, default=None)
+    in_stock = QueryBooleanField()
     sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="relevance")
     page = serializers.IntegerField(required=False, default=1, min_value=1)
     page_size = serializers.IntegerField(
