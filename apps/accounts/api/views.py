@@ -120,19 +120,19 @@ class MeView(APIView):
 
 
 class MePasswordView(APIView):
-    """Change the password: every session of the user ends (refresh tokens revoked, earlier
-    access tokens refused) and the answer carries a fresh pair for this client."""
+    """Change the password (204, API.md): every session of the user ends (refresh tokens
+    revoked, earlier access tokens refused); this client signs in again with the new one."""
 
     permission_classes = [IsAuthenticated]
     # Checks a password, like login: the same rate, per client address and per account.
     throttle_scope = "login"
     throttle_classes = _AUTH_THROTTLES
 
-    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenPairSerializer})
+    @extend_schema(request=s.PasswordChangeSerializer, responses={204: None})
     def post(self, request):
         data = _valid(s.PasswordChangeSerializer, request.data)
-        pair = services.user_password_change(user=request.user, **data)
-        return Response(s.TokenPairSerializer(pair).data)
+        services.user_password_change(user=request.user, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AddressListCreateView(generics.GenericAPIView):

@@ -28,7 +28,6 @@ from apps.accounts.services.sessions import (
     session_login,
     session_logout,
     session_refresh,
-    sessions_restart,
     sessions_revoke_all,
 )
 from apps.accounts.services.users import (
@@ -60,7 +59,6 @@ __all__ = [
     "session_login",
     "session_logout",
     "session_refresh",
-    "sessions_restart",
     "sessions_revoke_all",
     "user_get",
     "user_password_change",

@@ -132,15 +132,6 @@ def session_logout(*, refresh: str) -> None:
     _spend(refresh)
 
 
-@transaction.atomic
-def sessions_restart(*, user: User) -> TokenPair:
-    """Revoke every session of `user` (sessions_revoke_all) and issue one fresh pair, for the
-    caller that caused it (a password change keeps its own client signed in)."""
-    sessions_revoke_all(user_id=user.id)
-    user.refresh_from_db(fields=["tokens_valid_after"])
-    return _issue(user)
-
-
 def sessions_revoke_all(*, user_id: UUID) -> int:
     """Sign the user out everywhere: blacklist every live refresh token and refuse every
     access token issued so far (JWTAuthentication checks `tokens_valid_after`). Returns how

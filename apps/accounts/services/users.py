@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from apps.accounts.exceptions import UserNotFound
 from apps.accounts.models import User
-from apps.accounts.services.sessions import TokenPair, sessions_restart
+from apps.accounts.services.sessions import sessions_revoke_all
 from apps.accounts.signals import USER_REGISTERED
 from shop import events
 from shop.errors import InvalidInput
@@ -119,9 +119,10 @@ def user_profile_update(*, user: User, data: dict[str, Any]) -> User:
 
 
 @transaction.atomic
-def user_password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
-    """Set a new password after checking the current one, sign out every session (refresh
-    tokens revoked, earlier access tokens refused) and return a fresh pair for the caller.
+def user_password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Set a new password after checking the current one and sign out every session (refresh
+    tokens revoked, earlier access tokens refused): whoever knew the old password is out, and
+    the caller signs in again with the new one.
 
     Raises InvalidInput on `old_password` when it is wrong and on `new_password` when
     Django's password validators reject it; nothing changes in either case.
@@ -131,4 +132,4 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password", "updated_at"])
-    return sessions_restart(user=user)
+    sessions_revoke_all(user_id=user.id)
