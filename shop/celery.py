@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
         "task": "apps.inventory.tasks.reservations_expire_task",
         "schedule": crontab(minute="*"),
     },
+    "records-purge": {
+        "task": "shop.tasks.records_purge_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 app.autodiscover_tasks()
 metrics.celery_connect()

@@ -326,6 +326,8 @@ PRODUCT_CACHE_SECONDS = env.int("PRODUCT_CACHE_SECONDS", default=3600)
 EMAIL_TOKEN_MAX_AGE_SECONDS = env.int("EMAIL_TOKEN_MAX_AGE_SECONDS", default=3 * 24 * 3600)
 PASSWORD_RESET_MAX_AGE_SECONDS = env.int("PASSWORD_RESET_MAX_AGE_SECONDS", default=3600)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Outbox events handled by every handler are deleted after this many days (shop/retention.py).
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # An idempotency claim older than this is taken to have crashed and may be claimed again:
 # keep it above the longest a request can run (gunicorn's --timeout, 30 s by default).
 IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_CLAIM_TIMEOUT_SECONDS", default=60)

@@ -31,6 +31,11 @@ class OutboxEvent(models.Model):
                 name="outbox_pending_idx",
                 condition=models.Q(status="pending"),
             ),
+            # /metrics counts dead events on every scrape: without this it scans every
+            # done event kept for OUTBOX_RETENTION_DAYS.
+            models.Index(
+                fields=["created_at"], name="outbox_dead_idx", condition=models.Q(status="dead")
+            ),
         ]
 
     def __str__(self) -> str:
