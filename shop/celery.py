@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
         "task": "apps.inventory.tasks.reservations_expire_task",
         "schedule": crontab(minute="*"),
     },
+    "refunds-retry": {
+        "task": "apps.payments.tasks.refunds_retry_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 app.autodiscover_tasks()
 metrics.celery_connect()
