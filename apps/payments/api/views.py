@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from apps.payments import services
 from apps.payments.api.serializers import DummyOutcomeSerializer, WebhookOutcomeSerializer
 from shop.api.schema import error_responses
+from shop.api.throttling import ScopedRateThrottle
 
 
 class PaymentWebhookView(APIView):
@@ -20,7 +21,10 @@ class PaymentWebhookView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes: list = []
+    # Stripe's retries come in bursts from a few addresses: not the anonymous rate, but the
+    # `webhook` scope, unlimited unless THROTTLE_RATES names it (e.g. webhook=600/min).
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "webhook"
 
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},
