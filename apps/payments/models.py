@@ -36,7 +36,6 @@ class Payment(models.Model):
     # Owed back to the customer and not yet refunded: the sum of the pending refunds (the
     # provider was down, or the refund is on its way). `refunds_retry` keeps trying them.
     refund_due = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    refund_due_reason = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -229,3 +229,28 @@ def test_returns_are_listed_for_their_owner_and_all_for_staff(
     stranger = bearer_client(UserFactory())
     assert stranger.get("/api/v1/returns").json()["count"] == 0
     assert_error(stranger.get(f"/api/v1/returns/{rma['id']}"), 404, "not_found")
+
+
+def test_staff_read_returns_refunds_and_webhook_events_in_the_admin(
+    client, user_client, staff_client, delivered, django_capture_on_commit_callbacks
+):
+    order_id, (shirt,) = delivered(("20.00", 1))
+    rma = _post(
+        user_client,
+        f"/api/v1/orders/{order_id}/returns",
+        {"lines": [{"variant_id": str(shirt.id), "quantity": 1}], "reason": "scratched"},
+        django_capture_on_commit_callbacks,
+    ).json()
+    _post(
+        staff_client,
+        f"/api/v1/returns/{rma['id']}/receive",
+        {"lines": [{"variant_id": str(shirt.id), "quantity": 1, "restock": False}]},
+        django_capture_on_commit_callbacks,
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/orders/return/")
+    assert listing.status_code == 200 and b"scratched" in listing.content
+    assert client.get(f"/admin/orders/return/{rma['id']}/change/").status_code == 200
+    refunds = client.get("/admin/payments/refund/")
+    assert refunds.status_code == 200 and b"20.00" in refunds.content
+    assert client.get("/admin/payments/webhookevent/").status_code == 200

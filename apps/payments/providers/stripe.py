@@ -135,11 +135,13 @@ class StripeProvider(base.PaymentProvider):
         confirms with the client secret instead). A declined card answers the intent, still
         payable, with `last_error` set."""
         try:
-            return _intent(
-                client().payment_intents.confirm(
-                    intent_id, params={"payment_method": payment_method}
-                )
-            )
+            # Intents accept the dashboard's payment methods, some of which redirect: Stripe
+            # wants a return_url on a server-side confirm.
+            params = {
+                "payment_method": payment_method,
+                "return_url": f"{settings.FRONTEND_URL.rstrip('/')}/checkout/return",
+            }
+            return _intent(client().payment_intents.confirm(intent_id, params=params))
         except stripe.CardError as exc:
             logger.info("card declined for %s: %s", intent_id, exc.code)
             return _intent(client().payment_intents.retrieve(intent_id))
