@@ -21,6 +21,7 @@ from tests.payments.stripe_double import (
     WEBHOOK_SECRET,
     signature_header,
     webhook_post,
+    webhook_send,
 )
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +169,28 @@ def test_a_canceled_intent_is_recorded_and_a_refund_made_at_stripe_is_recorded_o
     )
     assert refund.provider_refund_id == refunded["data"]["object"]["refunds"]["data"][0]["id"]
     assert OutboxEvent.objects.filter(name="payment.refunded").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_event_over_real_http_reaches_a_live_server(live_server, stripe_double):
+    created = payment_intent_create(
+        order_id=uuid.uuid4(), user_id=uuid.uuid4(), amount=Decimal("9.99"), currency="USD"
+    )
+    stripe_double.intent_succeed(created.intent_id)
+    event = stripe_double.events_of("payment_intent.succeeded")[0]
+
+    status, answer = webhook_send(live_server.url, event, WEBHOOK_SECRET)
+    forged_status, forged = webhook_send(live_server.url, event, "whsec_forged")
+
+    assert (status, answer["result"]) == (200, "applied")
+    assert (forged_status, forged["error"]["code"]) == (400, "invalid_signature")
+    assert Payment.objects.get(intent_id=created.intent_id).status == "succeeded"
+
+
+def test_beat_retries_pending_refunds():
+    from apps.payments.tasks import refunds_retry_task
+    from shop.celery import app
+
+    entry = app.conf.beat_schedule["refunds-retry"]
+    assert entry["task"] == refunds_retry_task.name == "apps.payments.tasks.refunds_retry_task"
+    assert refunds_retry_task.delay().get() == 0  # nothing pending
