@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
         "task": "apps.inventory.tasks.reservations_expire_task",
         "schedule": crontab(minute="*"),
     },
+    "refunds-retry": {
+        "task": "apps.payments.tasks.refunds_retry_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "records-purge": {
         "task": "shop.tasks.records_purge_task",
         "schedule": crontab(hour=3, minute=17),

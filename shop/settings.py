@@ -342,6 +342,9 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="dummy")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# The SDK retries a failed network call itself (with the same idempotency key), then gives up.
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 
 # --- Email -----------------------------------------------------------------------------
 

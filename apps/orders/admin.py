@@ -8,7 +8,15 @@ from django.contrib import admin, messages
 from django.shortcuts import render
 
 from apps.orders import services
-from apps.orders.models import Order, OrderHistory, OrderLine, ShippingMethod, TaxRate
+from apps.orders.models import (
+    Order,
+    OrderHistory,
+    OrderLine,
+    Return,
+    ReturnLine,
+    ShippingMethod,
+    TaxRate,
+)
 from apps.orders.state_machine import Status
 from shop.admin_pagination import EstimatedCountPaginator
 from shop.errors import DomainError
@@ -122,3 +130,29 @@ class TaxRateAdmin(admin.ModelAdmin):
     list_editable = ["rate"]
     list_filter = ["country"]
     search_fields = ["state"]
+
+
+class ReturnLineInline(_ReadOnlyInline):
+    model = ReturnLine
+    fields = ["variant_id", "quantity", "received_quantity", "restocked_quantity"]
+    readonly_fields = fields
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    """Returns are read here; they are received through `returns/{id}/receive` (staff API),
+    which restocks and refunds in one transaction."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_display = ["id", "order", "status", "reason", "refund_amount", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["=id", "=order__order_number", "=user_id"]
+    inlines = [ReturnLineInline]
+    readonly_fields = [f.name for f in Return._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,6 +18,8 @@ __all__ = [
     "InvalidInput",
     "OrderNotFound",
     "PaymentUnavailable",
+    "ReturnConflict",
+    "ReturnNotFound",
 ]
 
 
@@ -42,3 +44,13 @@ class CheckoutFailed(ServiceUnavailable):
     """Something other than the provider failed after the order was placed; it was undone."""
 
     default_message = "The order could not be completed and nothing was placed; try again."
+
+
+class ReturnNotFound(NotFound):
+    default_message = "Return not found."
+
+
+class ReturnConflict(Conflict):
+    """The order or the return is not in a state that allows it (not delivered, received)."""
+
+    default_message = "The return cannot change this way in its current state."

@@ -189,22 +189,74 @@ class OrderHistory(models.Model):
 
 
 class OrderEmail(models.Model):
-    """An email about an order, sent once per kind (a re-delivered event sends nothing)."""
+    """An email about an order, sent once per kind and reference (a refund's id for refund
+    emails, blank for the others): a re-delivered event sends nothing."""
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "confirmation"
         SHIPPED = "shipped", "shipped"
         CANCELLED = "cancelled", "cancelled"
+        REFUND = "refund", "refund"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     kind = models.CharField(max_length=16, choices=Kind.choices)
+    reference = models.CharField(max_length=64, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["order", "kind"], name="order_email_once"),
+            models.UniqueConstraint(fields=["order", "kind", "reference"], name="order_email_once"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.order_id}"
+
+
+class Return(models.Model):
+    """A return (RMA) of delivered units: `requested` by the customer (or staff), `received`
+    when staff take the parcel in — each unit restocked or not, the received units refunded."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "requested"
+        RECEIVED = "received", "received"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    user_id = models.UUIDField()  # the order's customer (also when staff opened it)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.CharField(max_length=500)
+    refund_id = models.UUIDField(null=True, blank=True)  # payments' refund of the received units
+    refund_amount = models.DecimalField(null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user_id", "-created_at"], name="return_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"return {self.id} of {self.order_id} ({self.status})"
+
+
+class ReturnLine(models.Model):
+    rma = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    variant_id = models.UUIDField()
+    quantity = models.PositiveIntegerField()  # asked to return
+    received_quantity = models.PositiveIntegerField(default=0)
+    restocked_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["rma", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rma", "variant_id"], name="return_line_variant_once"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0)
+                & Q(received_quantity__lte=F("quantity"))
+                & Q(restocked_quantity__lte=F("received_quantity")),
+                name="return_line_quantities_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.variant_id}"

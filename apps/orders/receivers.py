@@ -16,7 +16,12 @@ from apps.orders import services, tasks
 from apps.orders.models import OrderEmail
 from apps.orders.state_machine import UNPAID, Status, event_name
 from apps.payments.services import payment_cancel
-from apps.payments.signals import PAYMENT_FAILED, PAYMENT_SUCCEEDED
+from apps.payments.signals import (
+    PAYMENT_FAILED,
+    PAYMENT_REFUND_FAILED,
+    PAYMENT_REFUNDED,
+    PAYMENT_SUCCEEDED,
+)
 from shop import events
 
 
@@ -28,6 +33,24 @@ def order_paid_on_payment_succeeded(event_id: UUID, payload: dict[str, Any]) -> 
 @events.handler(PAYMENT_FAILED)
 def order_noted_on_payment_failed(event_id: UUID, payload: dict[str, Any]) -> None:
     services.order_payment_failed(order_id=payload["order_id"], reason=payload.get("reason", ""))
+
+
+@events.handler(PAYMENT_REFUNDED)
+def order_noted_on_payment_refunded(event_id: UUID, payload: dict[str, Any]) -> None:
+    services.order_refund_recorded(
+        order_id=payload["order_id"],
+        amount=payload["amount"],
+        amount_refunded=payload["amount_refunded"],
+        origin=payload.get("origin", "shop"),
+        reason=payload.get("reason", ""),
+    )
+
+
+@events.handler(PAYMENT_REFUND_FAILED)
+def order_noted_on_payment_refund_failed(event_id: UUID, payload: dict[str, Any]) -> None:
+    services.order_refund_failed(
+        order_id=payload["order_id"], amount=payload["amount"], reason=payload.get("reason", "")
+    )
 
 
 @events.handler(RESERVATION_EXPIRED)
@@ -44,7 +67,7 @@ def intent_cancelled_on_order_cancelled(event_id: UUID, payload: dict[str, Any])
 
 
 # Emails: queued on the `email` queue from here (a broker outage fails the handler, which the
-# outbox retries); the task sends each kind once per order.
+# outbox retries); the task sends each kind once per order (a refund's once per refund).
 
 
 @events.handler(event_name(Status.PAID))
@@ -62,3 +85,10 @@ def cancelled_email_on_order_cancelled(event_id: UUID, payload: dict[str, Any]) 
     # A pending order never reached the customer (its checkout failed and said so).
     if payload["from"] != Status.PENDING:
         tasks.order_email_send_task.delay(payload["order_id"], OrderEmail.Kind.CANCELLED)
+
+
+@events.handler(PAYMENT_REFUNDED)
+def refund_email_on_payment_refunded(event_id: UUID, payload: dict[str, Any]) -> None:
+    tasks.order_email_send_task.delay(
+        payload["order_id"], OrderEmail.Kind.REFUND, payload["refund_id"]
+    )

@@ -2,7 +2,7 @@
 
     pending → confirmed → paid → processing → shipped → delivered → returned
     pending | confirmed | paid | processing → cancelled
-    paid → refunded
+    paid → refunded    (the system, when the provider has refunded the whole payment)
     cancelled → paid   (only: a payment that arrived after the reservation expired, and the
                         stock could be reserved again)
 
@@ -41,8 +41,9 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.PENDING, S.CANCELLED): frozenset({CUSTOMER, STAFF, SYSTEM}),
     (S.CONFIRMED, S.PAID): frozenset({SYSTEM}),
     (S.CONFIRMED, S.CANCELLED): frozenset({CUSTOMER, STAFF, SYSTEM}),
-    # Cancelling after payment restocks and owes a refund: staff only until refunds exist.
-    (S.PAID, S.CANCELLED): frozenset({STAFF}),
+    # Cancelling after payment restocks and refunds in full (API.md: the owner before
+    # processing).
+    (S.PAID, S.CANCELLED): frozenset({CUSTOMER, STAFF}),
     (S.PAID, S.PROCESSING): frozenset({STAFF}),
     (S.PAID, S.REFUNDED): frozenset({SYSTEM}),
     (S.PROCESSING, S.SHIPPED): frozenset({STAFF}),

@@ -16,7 +16,7 @@ from celery import shared_task
     retry_backoff_max=600,
     max_retries=8,
 )
-def order_email_send_task(order_id: str, kind: str) -> bool:
+def order_email_send_task(order_id: str, kind: str, reference: str = "") -> bool:
     from apps.orders.services import order_email_send
 
-    return order_email_send(order_id=order_id, kind=kind)
+    return order_email_send(order_id=order_id, kind=kind, reference=reference)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.payments.models import Payment
+from apps.payments.models import Payment, Refund, WebhookEvent
 from shop.admin_pagination import EstimatedCountPaginator
 
 
@@ -37,3 +37,26 @@ class PaymentAdmin(_ReadOnly):
     ]
     list_filter = ["status", "provider", "created_at"]
     search_fields = ["=intent_id", "=order_id", "=user_id"]
+
+
+@admin.register(Refund)
+class RefundAdmin(_ReadOnly):
+    list_display = [
+        "id",
+        "payment",
+        "amount",
+        "status",
+        "origin",
+        "provider_refund_id",
+        "reason",
+        "created_at",
+    ]
+    list_filter = ["status", "origin", "created_at"]
+    search_fields = ["=id", "=provider_refund_id", "=payment__order_id"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(_ReadOnly):
+    list_display = ["event_id", "provider", "type", "result", "received_at"]
+    list_filter = ["provider", "type", "result"]
+    search_fields = ["=event_id"]

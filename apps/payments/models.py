@@ -31,12 +31,11 @@ class Payment(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.REQUIRES_PAYMENT
     )
+    # What the provider has refunded (the sum of the succeeded refunds).
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    # Owed back to the customer but not yet refunded through the provider (a paid order that
-    # was cancelled, a payment that arrived after its order expired). The refunds issue turns
-    # this into provider refunds; until then staff see it here and in the order's history.
+    # Owed back to the customer and not yet refunded: the sum of the pending refunds (the
+    # provider was down, or the refund is on its way). `refunds_retry` keeps trying them.
     refund_due = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    refund_due_reason = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=255, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -55,7 +54,77 @@ class Payment(models.Model):
                 condition=Q(refund_due__gte=0) & Q(refund_due__lte=F("amount")),
                 name="payment_refund_due_within_amount",
             ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=F("amount") - F("refund_due")),
+                name="payment_refunds_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.intent_id} {self.amount} {self.currency} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money going back for a payment: requested (`pending`) in the transaction that decides
+    it, made through the provider afterwards (idempotency key `refund_<id>`, so a retry never
+    refunds twice), `succeeded` when the provider says so, `failed` when it refuses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    class Origin(models.TextChoices):
+        SHOP = "shop", "shop"  # requested here (staff, a cancellation, a return, late payment)
+        PROVIDER = "provider", "provider"  # made at the provider (its dashboard), reported to us
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    # What the caller (orders) says the amount is for: [{variant_id, quantity, amount}], or
+    # empty for an amount refund.
+    lines = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.SHOP)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    provider_refund_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
+            models.UniqueConstraint(
+                fields=["payment", "provider_refund_id"],
+                condition=~Q(provider_refund_id=""),
+                name="refund_provider_id_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created_idx")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} of {self.payment_id} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """A provider event we received, by its provider id: stored in the transaction that
+    applies it, so a redelivered event finds itself here and changes nothing."""
+
+    provider = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    result = models.CharField(max_length=16)  # applied | ignored
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id} {self.type} ({self.result})"

@@ -11,6 +11,7 @@ from django.apps import apps as django_apps
 from apps.cart.services import CartOwner, cart_line_add
 from apps.inventory import services as inventory
 from tests.catalog.factories import VariantFactory
+from tests.payments.stripe_double import stripe_double  # noqa: F401 (a fixture)
 
 CHECKOUT = "/api/v1/checkout"
 PREVIEW = "/api/v1/checkout/preview"

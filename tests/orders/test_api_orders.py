@@ -14,7 +14,7 @@ from apps.inventory.models import StockLevel
 from apps.inventory.services import stock_reconcile
 from apps.orders.models import Order
 from apps.orders.state_machine import STAFF, TRANSITIONS, Status
-from apps.payments.models import Payment
+from apps.payments.models import Payment, Refund
 from apps.payments.providers.dummy import DummyProvider
 from tests.accounts.errors import assert_error
 from tests.accounts.factories import UserFactory
@@ -121,33 +121,41 @@ def test_customer_cancels_an_unpaid_order_stock_released_intent_canceled(
     assert stock_reconcile() == []
 
 
-def test_paid_order_cancel_is_staff_only_restocks_and_records_a_refund_due(
-    user, user_client, staff_client, place, pay, django_capture_on_commit_callbacks
+def test_the_owner_cancels_a_paid_order_it_is_restocked_and_refunded_in_full(
+    user, user_client, place, pay, django_capture_on_commit_callbacks
 ):
     variant, result = place(user, quantity=2, stock=5)
     pay(result)
     assert StockLevel.objects.get(variant_id=variant.id).quantity == 3
-
-    refused = user_client.post(f"/api/v1/orders/{result.order.id}/cancel", {}, format="json")
-    error = assert_error(refused, 409, "illegal_transition")
-    assert error["details"] == {"from": "paid", "to": "cancelled", "allowed": []}
+    mail.outbox.clear()
 
     response = _post(
-        staff_client,
+        user_client,
         f"/api/v1/orders/{result.order.id}/cancel",
-        {"reason": "damaged in the warehouse"},
+        {"reason": "ordered twice"},
         django_capture_on_commit_callbacks,
     )
+
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "cancelled"
-    assert body["refund_due"] == body["total"] == "60.00"  # 60 ≥ 50: free shipping
-    assert "refund of 60.00 USD due" in body["history"][-1]["note"]
-    assert body["history"][-1]["actor"] == "staff"
+    assert body["history"][-1]["note"] == "ordered twice; refund of 60.00 USD requested"
+    assert body["history"][-1]["actor"] == "customer"
     level = StockLevel.objects.get(variant_id=variant.id)
     assert (level.quantity, level.reserved) == (5, 0)  # the two sold units came back
+    # The refund was made through the provider after the commit.
     payment = Payment.objects.get(order_id=result.order.id)
-    assert (payment.status, payment.refund_due) == ("succeeded", Decimal("60.00"))
+    assert (payment.amount_refunded, payment.refund_due) == (Decimal("60.00"), Decimal("0.00"))
+    refund = Refund.objects.get(payment=payment)
+    assert (refund.amount, refund.status) == (Decimal("60.00"), "succeeded")
+    assert refund.provider_refund_id.startswith("re_dummy_")
+    order = Order.objects.get(id=result.order.id)
+    assert (order.status, order.refund_due) == ("cancelled", Decimal("0.00"))
+    assert order.history.order_by("-id").first().note == "refunded 60.00 USD (ordered twice)"
+    assert sorted(m.subject for m in mail.outbox) == [
+        f"A refund for your order {result.order.order_number}",
+        f"Your order {result.order.order_number} was cancelled",
+    ]
     assert stock_reconcile() == []
 
 
@@ -205,8 +213,10 @@ def test_every_illegal_transition_through_the_staff_api_is_409(staff_client, sou
     assert order.history.count() == 0
 
 
-@pytest.mark.parametrize("source", [s for s in Status.values if s not in ("pending", "confirmed")])
-def test_the_owner_cannot_cancel_once_paid_or_later(source):
+@pytest.mark.parametrize(
+    "source", [s for s in Status.values if s not in ("pending", "confirmed", "paid")]
+)
+def test_the_owner_cannot_cancel_once_processing_or_later(source):
     owner = UserFactory()
     order = OrderFactory(status=source, user_id=owner.id)
     response = bearer_client(owner).post(f"/api/v1/orders/{order.id}/cancel", {}, format="json")

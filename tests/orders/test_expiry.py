@@ -1,6 +1,6 @@
 """Reservation expiry and late payments: an unpaid order is cancelled when its stock hold
 runs out (also after a crash between placing and paying); a payment that arrives after the
-expiry re-reserves when the stock allows, else the order stays cancelled with a refund due."""
+expiry re-reserves when the stock allows, else the order stays cancelled and is refunded."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from apps.inventory.models import Reservation, StockLevel
@@ -129,22 +130,28 @@ def test_payment_for_an_expired_cancelled_order_comes_back_paid_when_stock_allow
     assert stock_reconcile() == []
 
 
-def test_payment_after_expiry_when_the_stock_is_gone_records_a_refund_due(
+def test_payment_after_expiry_when_the_stock_is_gone_is_refunded_in_full(
     user, place, django_capture_on_commit_callbacks
 ):
     variant, result = place(user, quantity=2, stock=2)
+    # The customer pays at the provider; its report comes only after the expiry.
+    DummyProvider().intent_pay(intent_id=result.intent_id, succeed=True)
     _expire(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         reservation_create(order_id=uuid.uuid4(), lines=[(variant.id, 2)])  # someone else's
+    mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         payment_succeeded_record(provider="dummy", intent_id=result.intent_id)
 
     order = Order.objects.get(id=result.order.id)
-    assert order.status == "cancelled"
-    assert order.refund_due == order.total == Decimal("60.00")
-    assert "refund of 60.00 USD due" in order.history.order_by("-id").first().note
+    assert (order.status, order.refund_due) == ("cancelled", Decimal("0.00"))
+    notes = list(order.history.order_by("id").values_list("note", flat=True))
+    assert any(note.startswith("refunded: stock gone") for note in notes)
+    assert notes[-1].startswith("refunded 60.00 USD")
     payment = Payment.objects.get(order_id=order.id)
-    assert (payment.status, payment.refund_due) == ("succeeded", Decimal("60.00"))
+    assert (payment.status, payment.amount_refunded) == ("succeeded", Decimal("60.00"))
+    assert [m.subject for m in mail.outbox] == [f"A refund for your order {order.order_number}"]
+    assert mail.outbox[0].to == [order.email]
     assert StockLevel.objects.get(variant_id=variant.id).reserved == 2  # the other order's
     assert stock_reconcile() == []

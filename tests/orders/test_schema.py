@@ -15,6 +15,12 @@ def test_orders_and_payments_schema_has_no_warnings_and_canonical_paths():
         "/api/v1/orders/{order_id}",
         "/api/v1/orders/{order_id}/cancel",
         "/api/v1/orders/{order_id}/status",
+        "/api/v1/orders/{order_id}/refunds",
+        "/api/v1/orders/{order_id}/returns",
+        "/api/v1/returns",
+        "/api/v1/returns/{return_id}",
+        "/api/v1/returns/{return_id}/receive",
+        "/api/v1/payments/webhook",
         "/api/v1/payments/dummy/{intent_id}/succeed",
         "/api/v1/payments/dummy/{intent_id}/fail",
     }
@@ -24,3 +30,9 @@ def test_orders_and_payments_schema_has_no_warnings_and_canonical_paths():
     assert {code for code in created if code < "300"} == {"201"}  # + the error answers
     parameters = {p["name"] for p in schema["paths"]["/api/v1/checkout"]["post"]["parameters"]}
     assert "Idempotency-Key" in parameters
+    refund = schema["paths"]["/api/v1/orders/{order_id}/refunds"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in refund["parameters"]}
+    assert {code for code in refund["responses"] if code < "300"} == {"201"}
+    webhook = schema["paths"]["/api/v1/payments/webhook"]["post"]
+    assert "Stripe-Signature" in {p["name"] for p in webhook["parameters"]}
+    assert "400" in webhook["responses"]

@@ -53,6 +53,10 @@ def test_transition_check_follows_the_table(source, target, actor):
     }
 
 
-def test_the_customer_may_only_cancel_before_payment():
+def test_the_customer_may_only_cancel_before_processing():
     customer_moves = {(a, b) for (a, b), actors in TRANSITIONS.items() if "customer" in actors}
-    assert customer_moves == {("pending", "cancelled"), ("confirmed", "cancelled")}
+    assert customer_moves == {
+        ("pending", "cancelled"),
+        ("confirmed", "cancelled"),
+        ("paid", "cancelled"),
+    }

@@ -17,9 +17,11 @@ from apps.payments.services import (
     payment_cancel,
     payment_failed_record,
     payment_intent_create,
-    payment_refund_due,
     payment_succeeded_record,
+    refund_execute,
+    refund_request,
 )
+from shop.errors import InvalidInput
 from shop.events.models import OutboxEvent
 from tests.payments.doubles import UNAVAILABLE
 
@@ -139,19 +141,31 @@ def test_cancel_stops_an_unpaid_intent_and_leaves_a_paid_one():
     assert payment_cancel(order_id=uuid.uuid4()) is None
 
 
-def test_refund_due_is_recorded_within_what_was_paid():
+def test_a_refund_is_requested_within_what_remains_and_made_once():
     created = _intent("30.00")
+    order_id = created.payment.order_id
     with pytest.raises(PaymentConflict):  # nothing paid yet
-        payment_refund_due(order_id=created.payment.order_id, amount=Decimal("30.00"), reason="x")
+        refund_request(order_id=order_id, amount=Decimal("30.00"), reason="x")
+    DummyProvider().intent_pay(intent_id=created.intent_id, succeed=True)
     payment_succeeded_record(provider="dummy", intent_id=created.intent_id)
-    due = payment_refund_due(
-        order_id=created.payment.order_id, amount=Decimal("99.00"), reason="order cancelled"
-    )
-    assert due.refund_due == Decimal("30.00")  # never more than was paid
-    again = payment_refund_due(
-        order_id=created.payment.order_id, amount=Decimal("30.00"), reason="order cancelled"
-    )
-    assert again.refund_due == Decimal("30.00")  # idempotent, not added twice
+    with pytest.raises(InvalidInput) as too_much:
+        refund_request(order_id=order_id, amount=Decimal("30.01"))
+    assert set(too_much.value.details) == {"amount"}
+
+    pending = refund_request(order_id=order_id, amount=Decimal("12.00"), reason="dented")
+    assert pending.status == "pending"
+    assert Payment.objects.get(order_id=order_id).refund_due == Decimal("12.00")
+    with pytest.raises(InvalidInput):  # the pending refund counts against what remains
+        refund_request(order_id=order_id, amount=Decimal("18.01"))
+    made = refund_execute(refund_id=pending.id)
+    again = refund_execute(refund_id=pending.id)  # a retry: the provider is not asked again
+
+    assert made.status == again.status == "succeeded" and made.provider_refund_id
+    payment = Payment.objects.get(order_id=order_id)
+    assert (payment.amount_refunded, payment.refund_due) == (Decimal("12.00"), Decimal("0"))
+    assert OutboxEvent.objects.filter(name="payment.refunded").count() == 1
+    rest = refund_request(order_id=order_id)  # None: everything that remains
+    assert rest.amount == Decimal("18.00")
 
 
 def test_a_redis_outage_is_a_provider_outage(settings):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from apps.orders.state_machine import Status
@@ -155,3 +157,88 @@ class ShippingMethodSerializer(serializers.Serializer):
     name = serializers.CharField()
     price = _money()
     free_over = _money(allow_null=True)
+
+
+class RefundLineInputSerializer(serializers.Serializer):
+    variant_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class OrderRefundSerializer(serializers.Serializer):
+    amount = _money(
+        required=False, min_value=Decimal("0.01"), help_text="Or lines; never above what remains"
+    )
+    lines = RefundLineInputSerializer(
+        many=True,
+        required=False,
+        help_text="Refund these units at their value (discount and tax share included)",
+    )
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if ("amount" in attrs) == bool(attrs.get("lines")):
+            raise serializers.ValidationError({"amount": ["Give an amount or lines, not both."]})
+        return attrs
+
+
+class RefundLineSerializer(serializers.Serializer):
+    variant_id = serializers.UUIDField()
+    quantity = serializers.IntegerField()
+    amount = _money()
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    amount = _money()
+    currency = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["pending", "succeeded", "failed"],
+        help_text="pending: the provider could not be reached yet; it is retried",
+    )
+    reason = serializers.CharField()
+    lines = RefundLineSerializer(many=True)
+    created_at = serializers.DateTimeField()
+
+
+class ReturnLineInputSerializer(serializers.Serializer):
+    variant_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class ReturnCreateSerializer(serializers.Serializer):
+    lines = ReturnLineInputSerializer(many=True, allow_empty=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class ReturnReceiveLineSerializer(serializers.Serializer):
+    variant_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=0)
+    restock = serializers.BooleanField()
+
+
+class ReturnReceiveSerializer(serializers.Serializer):
+    lines = ReturnReceiveLineSerializer(many=True, allow_empty=False)
+
+
+class ReturnLineSerializer(serializers.Serializer):
+    variant_id = serializers.UUIDField()
+    quantity = serializers.IntegerField()
+    received_quantity = serializers.IntegerField()
+    restocked_quantity = serializers.IntegerField()
+
+
+class ReturnRefundSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    amount = _money()
+    status = serializers.CharField()
+
+
+class ReturnSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    order_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["requested", "received"])
+    reason = serializers.CharField()
+    lines = ReturnLineSerializer(many=True)
+    refund = ReturnRefundSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)

@@ -124,3 +124,80 @@ class OrderStatusView(APIView):
             tracking_number=data.get("tracking_number"),
         )
         return Response(s.OrderSerializer(order).data)
+
+
+class OrderRefundView(APIView):
+    """Staff: refund an amount, or lines at their value (discount and tax share included);
+    never above what remains (400). With `Idempotency-Key` a replay answers the first refund.
+    201 {id, amount, status}: `pending` when the provider could not be reached (retried)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=s.OrderRefundSerializer, responses={201: s.RefundSerializer})
+    @idempotent("orders.refund")
+    def post(self, request, order_id):
+        data = _data(s.OrderRefundSerializer, request.data)
+        refund = services.order_refund_create(
+            order_id=order_id,
+            actor=services.Actor.staff(request.user.id),
+            amount=data.get("amount"),
+            lines=data.get("lines"),
+            reason=data.get("reason", ""),
+        )
+        return Response(s.RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+
+class OrderReturnCreateView(APIView):
+    """The owner of a delivered order (or staff) asks to return units: 201 `requested`."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.ReturnCreateSerializer, responses={201: s.ReturnSerializer})
+    def post(self, request, order_id):
+        data = _data(s.ReturnCreateSerializer, request.data)
+        rma = services.return_create(
+            order_id=order_id, actor=_actor(request), lines=data["lines"], reason=data["reason"]
+        )
+        return Response(s.ReturnSerializer(rma).data, status=status.HTTP_201_CREATED)
+
+
+class ReturnListView(GenericAPIView):
+    """Own returns, newest first (staff: everyone's)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = s.ReturnSerializer
+    filter_backends: list = []
+
+    @extend_schema(responses={200: s.ReturnSerializer(many=True)})
+    def get(self, request):
+        returns = services.returns_list(user_id=None if request.user.is_staff else request.user.id)
+        page = self.paginate_queryset(returns)
+        infos = [services.return_info(rma) for rma in page]
+        return self.get_paginated_response(s.ReturnSerializer(infos, many=True).data)
+
+
+class ReturnDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: s.ReturnSerializer})
+    def get(self, request, return_id):
+        owner = None if request.user.is_staff else request.user.id
+        return Response(
+            s.ReturnSerializer(services.return_get(return_id=return_id, user_id=owner)).data
+        )
+
+
+class ReturnReceiveView(APIView):
+    """Staff take the parcel in: per line the units that arrived and whether they go back
+    into stock; the received units are refunded; the order is `returned` once every
+    delivered unit came back."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=s.ReturnReceiveSerializer, responses={200: s.ReturnSerializer})
+    def post(self, request, return_id):
+        data = _data(s.ReturnReceiveSerializer, request.data)
+        rma = services.return_receive(
+            return_id=return_id, actor=services.Actor.staff(request.user.id), lines=data["lines"]
+        )
+        return Response(s.ReturnSerializer(rma).data)

@@ -1,7 +1,7 @@
 """Orders' public interface: checkout (the saga), the order lifecycle, shipping methods.
 
 The API, admin, tasks and receivers call these; orders is the top layer, so no other app
-does (yet). Modules of this package are its private layout.
+does. Modules of this package are its private layout.
 """
 
 from apps.orders.services.checkout import (
@@ -25,6 +25,19 @@ from apps.orders.services.queries import (
     orders_list,
     shipping_methods_list,
 )
+from apps.orders.services.refunds import (
+    order_refund_create,
+    order_refund_failed,
+    order_refund_recorded,
+)
+from apps.orders.services.returns import (
+    ReturnInfo,
+    return_create,
+    return_get,
+    return_info,
+    return_receive,
+    returns_list,
+)
 
 __all__ = [
     "Actor",
@@ -35,6 +48,7 @@ __all__ = [
     "OrderLineInfo",
     "Quote",
     "QuoteLine",
+    "ReturnInfo",
     "ShippingMethodInfo",
     "checkout",
     "checkout_preview",
@@ -44,8 +58,16 @@ __all__ = [
     "order_info",
     "order_payment_failed",
     "order_payment_succeeded",
+    "order_refund_create",
+    "order_refund_failed",
+    "order_refund_recorded",
     "order_reservation_expired",
     "order_status_set",
     "orders_list",
+    "return_create",
+    "return_get",
+    "return_info",
+    "return_receive",
+    "returns_list",
     "shipping_methods_list",
 ]

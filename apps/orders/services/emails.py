@@ -18,26 +18,31 @@ from django.utils import timezone
 
 from apps.orders.models import Order, OrderEmail
 from apps.orders.services.info import order_info
+from apps.payments.services import refund_get
 from shop.errors import parse_uuid
 
 SUBJECTS = {
     OrderEmail.Kind.CONFIRMATION: "Your order {number} is confirmed",
     OrderEmail.Kind.SHIPPED: "Your order {number} has shipped",
     OrderEmail.Kind.CANCELLED: "Your order {number} was cancelled",
+    OrderEmail.Kind.REFUND: "A refund for your order {number}",
 }
 
 
-def order_email_send(*, order_id: UUID | str, kind: str) -> bool:
-    """Send the `kind` email of the order once. Returns True when sent now, False when it
-    had been sent already (or the order is gone). Raises what the mail backend raises
-    (SMTP, OSError) with nothing marked, so the task retries."""
+def order_email_send(*, order_id: UUID | str, kind: str, reference: str = "") -> bool:
+    """Send the `kind` email of the order once (per `reference`: the refund's id for a
+    refund email). Returns True when sent now, False when it had been sent already (or the
+    order is gone). Raises what the mail backend raises (SMTP, OSError) with nothing marked,
+    so the task retries."""
     if kind not in OrderEmail.Kind.values:
         raise ValueError(f"unknown order email {kind!r}")
     order = Order.objects.filter(id=parse_uuid(order_id, "order_id")).first()
     if order is None:
         return False
     with transaction.atomic():
-        mark, _ = OrderEmail.objects.select_for_update().get_or_create(order=order, kind=kind)
+        mark, _ = OrderEmail.objects.select_for_update().get_or_create(
+            order=order, kind=kind, reference=reference
+        )
         if mark.sent_at is not None:
             return False
         info = order_info(order)
@@ -46,6 +51,18 @@ def order_email_send(*, order_id: UUID | str, kind: str) -> bool:
             "shop_name": settings.SHOP_NAME,
             "order_url": f"{settings.FRONTEND_URL.rstrip('/')}/orders/{info.id}",
         }
+        if kind == OrderEmail.Kind.REFUND:
+            context["refund"] = refund = refund_get(refund_id=reference)
+            names = {str(line.variant_id): line for line in info.lines}
+            context["refund_lines"] = [
+                {
+                    **part,
+                    "name": names[part["variant_id"]].name,
+                    "sku": names[part["variant_id"]].sku,
+                }
+                for part in refund.lines
+                if part["variant_id"] in names
+            ]
         message = EmailMultiAlternatives(
             subject=SUBJECTS[kind].format(number=info.order_number),
             body=render_to_string(f"orders/email/{kind}.txt", context),

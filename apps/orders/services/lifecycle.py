@@ -128,14 +128,15 @@ def _own(order: Order, actor: Actor) -> None:
 def cancel_locked(order: Order, *, actor: Actor, note: str, cancel_reason: str) -> None:
     """Cancel a LOCKED order (inside the caller's transaction): an unpaid one releases its
     reservation and gives its coupon use back; a paid one puts its units back into stock and
-    owes the customer a refund. Raises IllegalTransition."""
+    refunds the customer in full (requested here, made through the provider after the
+    commit). Raises IllegalTransition."""
     transition_check(order.status, Status.CANCELLED, actor.kind)
     if order.status in UNPAID:
         reservation_release(order_id=order.id, reason=f"order cancelled: {note}"[:255])
         promotions.usage_void(order_id=order.id)
     else:
         stock_restock(order_id=order.id, reason=f"order cancelled: {note}"[:255])
-        note = refunds.order_refund_owed(order, reason=note)
+        note = refunds.order_refund_full(order, reason=note)
     order.cancel_reason = cancel_reason
     transition_apply(
         order,
@@ -149,9 +150,9 @@ def cancel_locked(order: Order, *, actor: Actor, note: str, cancel_reason: str) 
 def order_cancel(*, order_id: UUID | str, actor: Actor, reason: str = "") -> OrderInfo:
     """Cancel the order (`orders/{id}/cancel`, admin, staff API).
 
-    The owner may cancel before payment (pending, confirmed); staff also a paid or processing
-    order, which restocks its units and records that a refund is due (the refunds issue makes
-    the provider refund). Raises OrderNotFound (unknown, or another customer's),
+    The owner may cancel before processing (pending, confirmed, paid); staff also a
+    processing order. A paid or processing order's units go back into stock and its payment
+    is refunded in full through the provider. Raises OrderNotFound (unknown, or another customer's),
     IllegalTransition (409) for any other status or actor.
     """
     with transaction.atomic():

@@ -67,8 +67,10 @@ def order_payment_succeeded(*, order_id: UUID | str) -> OrderInfo | None:
 
     A payment that arrives after the reservation expired re-reserves if the stock allows
     (an order cancelled for the expiry comes back as paid); otherwise the order stays (or
-    becomes) cancelled and a refund is recorded as due (`refunds`). A payment for an order
-    cancelled for any other reason is owed back too. A repeated success changes nothing.
+    becomes) cancelled and the payment is refunded in full ("refunded: stock gone"; the
+    provider is called after the commit, the customer gets the refund email). A payment for
+    an order cancelled for any other reason is refunded too. A repeated success changes
+    nothing.
     Returns the order (None for an unknown order: logged, nothing to do).
     """
     with transaction.atomic():
@@ -92,7 +94,7 @@ def order_payment_succeeded(*, order_id: UUID | str) -> OrderInfo | None:
                     note="reservation expired before the payment and the stock is gone",
                     cancel_reason=CANCEL_EXPIRED,
                 )
-                _refund(order, "payment received after the reservation expired; out of stock")
+                _refund(order, STOCK_GONE)
         elif order.status == Status.CANCELLED:
             if order.cancel_reason == CANCEL_EXPIRED and _stock_reserve_again(order):
                 order.cancel_reason = ""
@@ -103,14 +105,20 @@ def order_payment_succeeded(*, order_id: UUID | str) -> OrderInfo | None:
                     note="payment succeeded after the reservation expired; stock reserved again",
                     fields=["cancel_reason"],
                 )
-            elif order.refund_due == 0:
-                _refund(order, "payment received for a cancelled order")
+            elif order.cancel_reason == CANCEL_EXPIRED:
+                _refund(order, STOCK_GONE)
+            else:
+                # Idempotent: a payment refunded (or being refunded) already has nothing left.
+                _refund(order, "refunded: payment received for a cancelled order")
         # paid or later: a repeated success changes nothing.
     return order_info(order)
 
 
+STOCK_GONE = "refunded: stock gone (the payment came after the reservation expired)"
+
+
 def _refund(order: Order, reason: str) -> None:
-    note = refunds.order_refund_owed(order, reason=reason)
+    note = refunds.order_refund_full(order, reason=reason)
     order.save(update_fields=["refund_due", "updated_at"])
     note_add(order, actor=SYSTEM, note=note)
 

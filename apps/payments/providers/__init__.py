@@ -18,7 +18,7 @@ from apps.payments.providers.base import (
 
 PROVIDERS = {
     "dummy": "apps.payments.providers.dummy.DummyProvider",
-    # The Stripe issue adds "stripe": "apps.payments.providers.stripe.StripeProvider".
+    "stripe": "apps.payments.providers.stripe.StripeProvider",
 }
 
 __all__ = [

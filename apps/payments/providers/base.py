@@ -84,8 +84,16 @@ class PaymentProvider(ABC):
 
     @abstractmethod
     def refund_create(
-        self, *, intent_id: str, amount_minor: int, idempotency_key: str, reason: str = ""
+        self,
+        *,
+        intent_id: str,
+        amount_minor: int,
+        idempotency_key: str,
+        reason: str = "",
+        metadata: Mapping[str, str] | None = None,
     ) -> ProviderRefund:
         """Refund `amount_minor` of a succeeded intent (partial refunds add up to at most its
-        amount). The same `idempotency_key` again returns the first refund. Implemented by
-        the refunds issue for Stripe; ProviderRejected when more than what remains."""
+        amount). The same `idempotency_key` again returns the first refund (and refunds
+        nothing more). `metadata` travels with the refund (our refund id, so the provider's
+        own report of it is recognised). ProviderRejected when more than what remains, or
+        the intent did not succeed."""

@@ -32,7 +32,8 @@ INTENT_TTL_SECONDS = 30 * 24 * 3600
 _KEY = "payments:dummy:intent:{}"
 
 # KEYS[1] the intent; ARGV[1] the action: cancel | succeed | fail | refund; ARGV[2] an error
-# text (fail) or the amount (refund). Answers the intent's JSON after the change, or an
+# text (fail) or the amount (refund); ARGV[3] the refund's id (a replayed refund changes
+# nothing, as the same idempotency key at Stripe). Answers the intent's JSON after the change, or an
 # error reply: "missing", "canceled" (pay a canceled intent), "refund" (too much, unpaid).
 _CHANGE = """
 local raw = redis.call('GET', KEYS[1])
@@ -49,11 +50,14 @@ elseif action == 'succeed' or action == 'fail' then
   end
 elseif action == 'refund' then
   local amount = tonumber(ARGV[2])
+  if type(intent.refunds) ~= 'table' then intent.refunds = {} end
+  if intent.refunds[ARGV[3]] then return raw end
   if intent.status ~= 'succeeded' or amount <= 0
      or intent.amount_refunded_minor + amount > intent.amount_minor then
     return redis.error_reply('refund')
   end
   intent.amount_refunded_minor = intent.amount_refunded_minor + amount
+  intent.refunds[ARGV[3]] = amount
 end
 raw = cjson.encode(intent)
 redis.call('SET', KEYS[1], raw, 'KEEPTTL')
@@ -142,12 +146,18 @@ class DummyProvider(base.PaymentProvider):
         return _info(self._change(intent_id, "cancel"))
 
     def refund_create(
-        self, *, intent_id: str, amount_minor: int, idempotency_key: str, reason: str = ""
+        self,
+        *,
+        intent_id: str,
+        amount_minor: int,
+        idempotency_key: str,
+        reason: str = "",
+        metadata: Mapping[str, str] | None = None,
     ) -> base.ProviderRefund:
-        # Enough for demos: the refunds issue adds refund records (and their idempotency).
-        self._change(intent_id, "refund", str(int(amount_minor)))
+        refund_id = "re_dummy_" + _digest("refund", idempotency_key)[:24]
+        self._change(intent_id, "refund", str(int(amount_minor)), refund_id)
         return base.ProviderRefund(
-            refund_id="re_dummy_" + _digest("refund", idempotency_key)[:24],
+            refund_id=refund_id,
             intent_id=intent_id,
             amount_minor=amount_minor,
             status="succeeded",
@@ -166,10 +176,12 @@ class DummyProvider(base.PaymentProvider):
 
     @staticmethod
     @_unavailable_on_redis_errors
-    def _change(intent_id: str, action: str, argument: str = "") -> bytes:
+    def _change(intent_id: str, action: str, argument: str = "", refund_id: str = "") -> bytes:
         try:
             return _script()(
-                keys=[_KEY.format(intent_id)], args=[action, argument], client=redis_client()
+                keys=[_KEY.format(intent_id)],
+                args=[action, argument, refund_id],
+                client=redis_client(),
             )
         except redis.ResponseError as exc:
             reasons = {

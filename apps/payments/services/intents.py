@@ -1,13 +1,8 @@
-"""Payments' public interface: what orders (checkout, cancellation) and the API call.
-
-Payments sits below orders: it never calls orders. What the provider reports (a webhook, or
-the dummy endpoints standing in for one) is recorded here and published as an outbox event
-in the same transaction (`payment.succeeded`, `payment.failed`, see signals.py); orders'
-receivers apply it. So the Stripe webhook and the dummy endpoints share one code path:
-`payment_succeeded_record` / `payment_failed_record`.
-
-Provider calls never run inside a database transaction of ours that holds locks, except the
-dummy provider's own (it IS a database).
+"""Payment intents: opened for checkout, cancelled with their order, and what the provider
+reports about them (a webhook, or the dummy endpoints standing in for one) recorded and
+published as an outbox event in the same transaction (`payment.succeeded`, `payment.failed`,
+see signals.py); orders' receivers apply it. So the Stripe webhook and the dummy endpoints
+share one code path: `payment_succeeded_record` / `payment_failed_record`.
 """
 
 from __future__ import annotations
@@ -208,6 +203,18 @@ def payment_cancel(*, order_id: UUID | str) -> PaymentInfo | None:
     return _info(payment)
 
 
+def payment_canceled_record(*, provider: str, intent_id: str) -> PaymentInfo:
+    """The provider reports the intent canceled: an unpaid payment becomes `canceled` (it can
+    no longer be paid); a succeeded one is left alone. Publishes nothing (the order expires
+    or was cancelled already). Raises PaymentNotFound."""
+    with transaction.atomic():
+        payment = _locked(provider, intent_id)
+        if payment.status in (Status.REQUIRES_PAYMENT, Status.FAILED):
+            payment.status = Status.CANCELED
+            payment.save(update_fields=["status", "updated_at"])
+    return _info(payment)
+
+
 def _locked(provider: str, intent_id: str) -> Payment:
     payment = (
         Payment.objects.select_for_update().filter(provider=provider, intent_id=intent_id).first()
@@ -271,34 +278,6 @@ def payment_failed_record(*, provider: str, intent_id: str, reason: str = "") ->
                 "reason": reason,
             },
         )
-    return _info(payment)
-
-
-def payment_refund_due(*, order_id: UUID | str, amount: Decimal, reason: str) -> PaymentInfo:
-    """Record that `amount` of the order's succeeded payment is owed back to the customer.
-
-    THE one place a refund is decided (a paid order cancelled, a payment that arrived after
-    its order expired and its stock was gone). For now it records `refund_due` (at least
-    `amount`, at most what was paid and not refunded; idempotent) for staff to act on; the
-    refunds issue makes it create the provider refund here. Joins the caller's transaction.
-    Raises PaymentNotFound when the order has no payment, PaymentConflict when it has not
-    succeeded (nothing was taken).
-    """
-    order_id = parse_uuid(order_id, "order_id")
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
-        if payment is None:
-            raise PaymentNotFound(details={"order_id": str(order_id)})
-        if payment.status != Status.SUCCEEDED:
-            raise PaymentConflict("Nothing was paid, so nothing is due back.")
-        due = min(max(payment.refund_due, amount), payment.amount - payment.amount_refunded)
-        if due != payment.refund_due:
-            payment.refund_due = due
-            payment.refund_due_reason = reason[:255]
-            payment.save(update_fields=["refund_due", "refund_due_reason", "updated_at"])
-            logger.warning(
-                "refund due for order %s: %s %s (%s)", order_id, due, payment.currency, reason
-            )
     return _info(payment)
 
 

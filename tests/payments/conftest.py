@@ -1,0 +1,1 @@
+from tests.payments.stripe_double import stripe_double  # noqa: F401 (a fixture)
