@@ -346,7 +346,7 @@ def table_rows(results: dict) -> list[dict]:
                 r.get("p99_ms"),
                 len(r.get("errors", [])),
                 None,
-                "services.search, uncached",
+                "in-process services, uncached",
             )
         if "reindex" in s:
             row(
