@@ -39,7 +39,8 @@ test: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmarks use their own database (recreated by the seed benchmark) and Redis database 9,
-# unless DATABASE_URL / REDIS_URL are set; BENCH_ARGS e.g. --quick, --products 20000.
+# unless DATABASE_URL / REDIS_URL are set (and CELERY_BROKER_URL: give checkout's worker a vhost
+# of its own); BENCH_ARGS e.g. --quick, --products 100000, --only api checkout.
 bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/shop_bench
 bench: export REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: migrate

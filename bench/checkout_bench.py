@@ -11,15 +11,19 @@
    from release to the last answer, and the stock ledger (must reconcile).
 
 The server is gunicorn with bench.settings (DEBUG off, no throttles) and the dummy provider.
-Its outbox relays go to an in-memory broker (`memory://`), as in the other benchmarks: the
-shared RabbitMQ gets nothing, so a relay's publish (~0.2 ms on loopback) is not in the
-figures. Buyers, carts and tokens are made in-process before the clock starts. Afterwards the
+As in production its outbox relays publish to RabbitMQ (CELERY_BROKER_URL: a vhost of the
+benchmarks' own) after each commit, and a real Celery worker (bench/worker.py, prefork, every
+queue) consumes them while the load runs; after the flash sale the benchmark waits until
+every event the run wrote is handled (`outbox`: events, done/pending/dead, seconds to drain).
+`broker="memory"` keeps the old in-memory broker (no worker; nothing is consumed).
+Buyers, carts and tokens are made in-process before the clock starts. Afterwards the
 flash sale's orders are cancelled (the stock is free for the next run); the throughput orders
 stay `confirmed` until their reservations expire.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import statistics
@@ -30,6 +34,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from bench.server import gunicorn
+from bench.worker import broker_url, celery_worker, outbox_drain
 
 BODY = {
     "shipping_address": {
@@ -220,6 +225,7 @@ def run(
     threads: int = 4,
     checkouts: int = 2000,
     clients: int = 16,
+    broker: str = "rabbitmq",
 ) -> dict:
     from apps.inventory.services import stock_reconcile
     from bench import oversell
@@ -241,8 +247,19 @@ def run(
         flush=True,
     )
 
-    env = {"PAYMENT_PROVIDER": "dummy", "CELERY_BROKER_URL": "memory://", "LOG_LEVEL": "WARNING"}
-    with gunicorn(workers=workers, threads=threads, env=env) as base:
+    from django.utils import timezone
+
+    real_broker = broker == "rabbitmq"
+    env = {
+        "PAYMENT_PROVIDER": "dummy",
+        "CELERY_BROKER_URL": broker_url() if real_broker else "memory://",
+        "LOG_LEVEL": "ERROR",  # the flash sale's 150 answers of 409 are logged as warnings
+    }
+    since = timezone.now()
+    with contextlib.ExitStack() as stack:
+        if real_broker:
+            stack.enter_context(celery_worker(concurrency=2))
+        base = stack.enter_context(gunicorn(workers=workers, threads=threads, env=env))
         throughput = _throughput(base, buyers, clients)
         print(
             f"throughput: {throughput['checkouts']} checkouts in {throughput['seconds']} s = "
@@ -252,6 +269,14 @@ def run(
             flush=True,
         )
         flash, sold = _flash(base, flash_buyers)
+        outbox = outbox_drain(since) if real_broker else {"broker": "memory://", "consumed": 0}
+    if real_broker:
+        print(
+            f"outbox: {outbox['events']} events relayed to RabbitMQ and handled by the worker: "
+            f"{outbox['done']} done, {outbox['pending']} pending, {outbox['dead']} dead; "
+            f"drained {outbox['drained_after_seconds']} s after the flash sale",
+            flush=True,
+        )
     stock = _stock(flash_variant)
     flash.update(stock)
     flash["oversold_units"] = (
@@ -273,11 +298,14 @@ def run(
         and flash["reserved_matches_sold"]
         and throughput["five_xx"] == 0
         and not differences
+        and outbox.get("dead", 0) == 0
     )
     print(f"stock_reconcile(): {len(differences)} differences; correct: {correct}", flush=True)
     return {
         "server": {"workers": workers, "threads": threads},
         "provider": "dummy",
+        "broker": "rabbitmq (real worker)" if real_broker else "memory://",
+        "outbox": outbox,
         "throughput": throughput,
         "flash_sale": flash,
         "reconcile_clean": not differences,

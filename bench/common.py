@@ -19,11 +19,16 @@ def django_setup() -> None:
     """Set up Django in this process with the benchmark settings (DEBUG off, no throttles).
 
     Outbox relays go to an in-memory Celery broker in THIS process (the stock races publish
-    stock.changed events), so benchmarks never queue tasks on the shared RabbitMQ; the
-    gunicorn servers keep the configured broker (no endpoint measured there publishes).
+    stock.changed events), and the servers started from it inherit that; the configured
+    broker is kept in BENCH_BROKER_URL for checkout's server and worker (bench/worker.py).
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The real broker stays known to the benchmarks that start a worker (bench/worker.py).
+    os.environ.setdefault(
+        "BENCH_BROKER_URL",
+        os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+    )
     os.environ["CELERY_BROKER_URL"] = "memory://"
     import logging
 

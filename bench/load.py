@@ -29,7 +29,7 @@ class LoadResult:
 
     def line(self) -> str:
         return (
-            f"{self.name:<28} {self.rps:>8.0f} req/s  p50 {self.p50_ms:6.1f} ms  "
+            f"{self.name:<36} {self.rps:>8.0f} req/s  p50 {self.p50_ms:6.1f} ms  "
             f"p95 {self.p95_ms:6.1f} ms  p99 {self.p99_ms:6.1f} ms  "
             f"({self.requests} requests, {self.errors} errors)"
         )
@@ -39,7 +39,15 @@ class LoadResult:
 
 
 def _client(
-    urls: list[str], offset: int, headers: dict, deadline: float, max_requests: int, out, errors
+    urls: list[str],
+    offset: int,
+    headers: dict,
+    deadline: float,
+    max_requests: int,
+    out,
+    errors,
+    method: str = "GET",
+    bodies: list[bytes] | None = None,
 ):
     parts = urlsplit(urls[0])
     paths = [
@@ -51,10 +59,11 @@ def _client(
     sent = offset
     while time.perf_counter() < deadline and len(latencies) + failed < max_requests:
         path = paths[sent % len(paths)]
+        body = bodies[sent % len(bodies)] if bodies else None
         sent += 1
         started = time.perf_counter()
         try:
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
             if response.status >= 400:
@@ -71,19 +80,35 @@ def _client(
     errors.append(failed)
 
 
-def _process(urls, first, headers, clients, seconds, max_requests, queue):
+def _process(
+    urls,
+    first,
+    headers,
+    clients,
+    seconds,
+    max_requests,
+    queue,
+    method="GET",
+    bodies=None,
+    client_headers=None,
+):
     latencies: list[float] = []
     errors: list[int] = []
     deadline = time.perf_counter() + seconds
     # Clients start at different places in the URL list, so they do not walk it in lockstep.
     step = max(1, len(urls) // 16)
-    threads = [
-        threading.Thread(
-            target=_client,
-            args=(urls, (first + i) * step, headers, deadline, max_requests, latencies, errors),
+    threads = []
+    for i in range(clients):
+        mine = headers
+        if client_headers:  # one identity per client (a cart token, a bearer token)
+            mine = {**headers, **client_headers[(first + i) % len(client_headers)]}
+        threads.append(
+            threading.Thread(
+                target=_client,
+                args=(urls, (first + i) * step, mine, deadline, max_requests, latencies, errors),
+                kwargs={"method": method, "bodies": bodies},
+            )
         )
-        for i in range(clients)
-    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -100,11 +125,20 @@ def run_load(
     max_requests_per_client: int = 100_000,
     processes: int = 2,
     headers: dict | None = None,
+    method: str = "GET",
+    bodies: list[bytes] | None = None,
+    client_headers: list[dict] | None = None,
 ) -> LoadResult:
     """Closed loop: `concurrency` clients for `seconds` (or until each sent
-    `max_requests_per_client`). `url` may be a list: each client cycles through it."""
+    `max_requests_per_client`). `url` may be a list: each client cycles through it.
+
+    `method` and `bodies` (JSON bytes, cycled with the URLs) send writes; `client_headers`
+    gives client i its own headers (`client_headers[i % len]`, e.g. a cart or bearer token).
+    Any answer of 400 or more counts as an error."""
     urls = [url] if isinstance(url, str) else list(url)
     headers = {"Accept": "application/json", **(headers or {})}
+    if bodies:
+        headers.setdefault("Content-Type", "application/json")
     queue: mp.Queue = mp.Queue()
     per_process = [
         concurrency // processes + (i < concurrency % processes) for i in range(processes)
@@ -114,6 +148,7 @@ def run_load(
         mp.Process(
             target=_process,
             args=(urls, sum(per_process[:i]), headers, n, seconds, max_requests_per_client, queue),
+            kwargs={"method": method, "bodies": bodies, "client_headers": client_headers},
         )
         for i, n in enumerate(per_process)
         if n

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
@@ -108,6 +108,13 @@ def _translate(exc: Exception) -> Exception:
         # the input's fault, caught here when no validation did. Services validate first.
         logger.warning("database refused a value: %s", exc)
         return drf.ValidationError({"non_field_errors": [INVALID_VALUE_MESSAGE]})
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # PostgreSQL could not serve the request: its connection was lost (terminated, a
+        # failover, a restart) or a lock, statement or serialization limit gave up. The
+        # transaction was rolled back, so nothing is half-written: a 503 to retry, not a 500.
+        # (Django drops the broken connection; the next request opens a new one.)
+        logger.warning("database unavailable: %s", exc)
+        return ServiceUnavailable()
     return exc
 
 

@@ -293,7 +293,8 @@ def dummy_intent_complete(
 
     Only with PAYMENT_PROVIDER=dummy and for the payment's owner or staff; otherwise (and for
     an unknown intent) PaymentNotFound (404). A repeated success changes nothing. Raises
-    PaymentConflict (409) to pay a canceled intent or fail a succeeded one.
+    PaymentConflict (409) to pay a canceled intent or fail a succeeded one, PaymentUnavailable
+    (502) when the dummy provider's Redis cannot be reached.
     """
     if settings.PAYMENT_PROVIDER != "dummy":
         raise PaymentNotFound()
@@ -306,6 +307,8 @@ def dummy_intent_complete(
         intent = DummyProvider().intent_pay(intent_id=intent_id, succeed=succeed)
     except ProviderRejected as exc:
         raise PaymentConflict(str(exc).capitalize() + ".") from exc
+    except ProviderUnavailable as exc:  # the dummy's store (Redis) is down: nothing changed
+        raise PaymentUnavailable() from exc
     if intent.status == "succeeded":
         return payment_succeeded_record(provider=DummyProvider.name, intent_id=intent_id)
     return payment_failed_record(
