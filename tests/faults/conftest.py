@@ -11,3 +11,4 @@ from tests.orders.conftest import (  # noqa: F401 (fixtures)
     shipping_methods,
     warehouse,
 )
+from tests.payments.stripe_double import stripe_double  # noqa: F401 (a fixture)

@@ -28,14 +28,18 @@ API = "/api/v1"
 OUTSIDE_API = ["/health/live", "/health/ready", "/metrics", "/api/schema/", "/admin/login/"]
 
 
-@pytest.fixture
-def redis_down(settings):
+def _cut_redis(settings) -> str:
     url = f"redis://127.0.0.1:{closed_port()}/0"
     settings.CART_REDIS_URL = url
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": url},
     }
     return url
+
+
+@pytest.fixture
+def redis_down(settings):
+    return _cut_redis(settings)
 
 
 @pytest.fixture
@@ -164,3 +168,29 @@ def test_with_redis_down_no_endpoint_answers_a_500(shop_data, redis_down, api_cl
         for who, client in clients.items():
             _assert_no_server_fault(client.get(path), f"GET {path} as {who}")
     assert walked == 3 * len(operations)
+
+
+def test_with_redis_down_the_stripe_webhook_still_pays_the_order(
+    stripe_double, place, settings, django_capture_on_commit_callbacks
+):
+    """Stripe's webhook needs only PostgreSQL: with Redis gone it verifies, applies and
+    answers 200, and the order is paid (cache invalidations fail quietly, carts are not
+    touched)."""
+    from rest_framework.test import APIClient
+
+    from apps.orders.models import Order
+    from tests.payments.stripe_double import WEBHOOK_SECRET, webhook_post
+
+    customer = UserFactory()
+    _variant, placed = place(customer)  # before the outage: the cart lives in Redis
+    assert placed.provider == "stripe"
+    _cut_redis(settings)
+    stripe_double.intent_succeed(placed.intent_id)
+    (event,) = stripe_double.events_of("payment_intent.succeeded")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox relay, as on commit
+        response = webhook_post(APIClient(), event, WEBHOOK_SECRET)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["result"] == "applied"
+    assert Order.objects.get(id=placed.order.id).status == "paid"

@@ -383,6 +383,11 @@ class StripeDouble:
         with self._lock:
             return self._intent_confirm(intent_id, {"payment_method": "pm_card_visa"})[1]
 
+    def intent_decline(self, intent_id: str) -> dict:
+        """The customer's card is declined: `payment_intent.payment_failed`, intent payable."""
+        with self._lock:
+            return self._intent_confirm(intent_id, {"payment_method": "pm_card_chargeDeclined"})[1]
+
 
 # --- webhooks, signed as Stripe signs them ---------------------------------------------------
 
