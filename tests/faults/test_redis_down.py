@@ -64,6 +64,8 @@ def shop_data(place, pay, warehouse):
             "id": str(address.id),
             "promotion_id": str(promotion.id),
             "item_id": str(uuid.uuid4()),
+            # No return exists (a return needs a delivered order): its paths answer 404.
+            "return_id": str(uuid.uuid4()),
         },
         "variant_id": str(product.variants.get().id),
     }
