@@ -114,7 +114,13 @@ class IdempotencyClaim:
 
     def release(self) -> None:
         _outside_transactions()
-        IdempotencyRecord.objects.filter(id=self._record_id, claim=self._token).delete()
+        # Plain SQL: QuerySet.delete() wraps its collector in BEGIN … COMMIT even for one
+        # row of a model nothing refers to (every refused checkout, e.g. a flash sale's 409s).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {IdempotencyRecord._meta.db_table} WHERE id = %s AND claim = %s",  # noqa: S608
+                [self._record_id, self._token],
+            )
 
 
 def _outside_transactions() -> None:
