@@ -7,8 +7,9 @@
 Three steps, so the work can commit its own transactions and call outside services (a
 payment provider) while this module holds no transaction and no row lock:
 
-1. Claim: one INSERT … ON CONFLICT, committed at once, records the key for (user, endpoint)
-   as `in_progress` with a hash of the request (method, URL arguments, body).
+1. Claim: one INSERT … ON CONFLICT, committed at once (a single statement in autocommit
+   mode), records the key for (user, endpoint) as `in_progress` with a hash of the request
+   (method, URL arguments, body).
 2. Work: the view method runs, outside any transaction of this module.
 3. Answer: a 2xx answer is stored with the record (one UPDATE). Any other answer, or an
    exception, releases the claim (DELETE), so the client may retry after an error; errors
@@ -48,7 +49,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -100,20 +101,37 @@ class IdempotencyClaim:
     def store(self, status_code: int, body: Any) -> None:
         """Keep this answer for replays (only while this request still holds the claim)."""
         body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
-        with transaction.atomic(durable=True):
-            kept = IdempotencyRecord.objects.filter(id=self._record_id, claim=self._token).update(
-                state=State.COMPLETED,
-                status_code=status_code,
-                body=body,
-                completed_at=timezone.now(),
-            )
+        _outside_transactions()
+        kept = IdempotencyRecord.objects.filter(id=self._record_id, claim=self._token).update(
+            state=State.COMPLETED,
+            status_code=status_code,
+            body=body,
+            completed_at=timezone.now(),
+        )
         if not kept:
             logger.warning("idempotency claim %s was taken over; answer not stored", self._token)
         self.stored = True
 
     def release(self) -> None:
-        with transaction.atomic(durable=True):
-            IdempotencyRecord.objects.filter(id=self._record_id, claim=self._token).delete()
+        _outside_transactions()
+        # Plain SQL: QuerySet.delete() wraps its collector in BEGIN … COMMIT even for one
+        # row of a model nothing refers to (every refused checkout, e.g. a flash sale's 409s).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {IdempotencyRecord._meta.db_table} WHERE id = %s AND claim = %s",  # noqa: S608
+                [self._record_id, self._token],
+            )
+
+
+def _outside_transactions() -> None:
+    """What `transaction.atomic(durable=True)` checks, without its BEGIN and COMMIT: each
+    write of this module is ONE statement, committed by itself in autocommit mode (so it is
+    committed when the call returns, and no caller's transaction holds the row). Inside a
+    transaction it would join it instead: refused. (A test case's own atomic blocks are
+    allowed, as Django allows a durable block there.)"""
+    blocks = connection.atomic_blocks
+    if blocks and not blocks[-1]._from_testcase:
+        raise RuntimeError("Idempotency claims cannot be made inside a transaction.")
 
 
 _CLAIM_SQL = f"""
@@ -139,9 +157,11 @@ def _claim_or_existing(
     stale one, or (nothing returned) the record another request holds."""
     now = timezone.now()
     token = uuid.uuid4()
-    # Durable: the claim must be committed before the work starts, or a concurrent request
-    # would not see it (and a caller's transaction would hold our row until its end).
-    with transaction.atomic(durable=True), connection.cursor() as cursor:
+    # Committed by itself: the claim must be committed before the work starts, or a
+    # concurrent request would not see it (and a caller's transaction would hold our row
+    # until its end). One statement in autocommit mode: no BEGIN / COMMIT round trips.
+    _outside_transactions()
+    with connection.cursor() as cursor:
         cursor.execute(
             _CLAIM_SQL,
             {
@@ -157,11 +177,13 @@ def _claim_or_existing(
             },
         )
         row = cursor.fetchone()
-        if row is not None:
-            return IdempotencyClaim(row[0], token), None
-        # Read in the same transaction, so on the primary (never a lagging replica: see
-        # shop.db_routing) and after the claim we collided with had committed.
-        return None, IdempotencyRecord.objects.filter(owner=owner, scope=scope, key=key).first()
+    if row is not None:
+        return IdempotencyClaim(row[0], token), None
+    # Read on the connection of the INSERT, so on the primary (never a lagging replica: see
+    # shop.db_routing), by a statement that starts after the claim we collided with had
+    # committed (the INSERT waited for it).
+    found = IdempotencyRecord.objects.using(connection.alias)
+    return None, found.filter(owner=owner, scope=scope, key=key).first()
 
 
 @contextmanager

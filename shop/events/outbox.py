@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -27,11 +28,41 @@ SWEEP_GRACE = timedelta(seconds=10)
 RESEND_AFTER = timedelta(minutes=10)
 
 
+_INSERT_SQL = f"""
+    INSERT INTO {OutboxEvent._meta.db_table}
+           (id, name, payload, status, attempts, last_error, created_at)
+    SELECT *, %s::integer, '', %s::timestamptz
+      FROM unnest(%s::uuid[], %s::varchar[], %s::jsonb[], %s::varchar[])
+"""  # noqa: S608 (the table name only)
+
+
 def events_publish(items: Iterable[tuple[str, dict[str, Any]]]) -> list[OutboxEvent]:
-    """Write the events in the current transaction with one INSERT; relayed after commit."""
-    events = [OutboxEvent(name=name, payload=payload) for name, payload in items]
+    """Write the events in the current transaction with one INSERT; relayed after commit.
+
+    Plain SQL from arrays: the rows bulk_create would write, without its per-object field
+    preparation (it is in every stock change's and order transition's transaction, under
+    their row locks)."""
+    now = timezone.now()
+    events = [
+        OutboxEvent(name=name, payload=payload, created_at=now, attempts=0, last_error="")
+        for name, payload in items
+    ]
     if events:
-        OutboxEvent.objects.bulk_create(events)
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(
+                _INSERT_SQL,
+                [
+                    0,
+                    now,
+                    [event.id for event in events],
+                    [event.name for event in events],
+                    [json.dumps(event.payload) for event in events],
+                    [event.status for event in events],
+                ],
+            )
+        for event in events:
+            event._state.adding = False
+            event._state.db = transaction.get_connection().alias
         _relay_after_commit([event.id for event in events])
     return events
 

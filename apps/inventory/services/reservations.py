@@ -83,6 +83,7 @@ def reservation_create(
     order_id: UUID,
     lines: Sequence[tuple[UUID, int]],
     ttl_seconds: int | None = None,
+    new_order: bool = False,
 ) -> list[ReservationInfo]:
     """Reserve every line for `order_id` until now + ttl (default RESERVATION_TTL_SECONDS).
 
@@ -91,7 +92,9 @@ def reservation_create(
     priority and split when one warehouse lacks enough. Raises InsufficientStock listing
     every short variant `{variant_id, requested, available}` and changes nothing; InvalidInput
     for malformed lines. Idempotent per order: when the order already has pending
-    reservations they are returned and nothing new is reserved.
+    reservations they are returned and nothing new is reserved. `new_order=True`: the caller
+    drew `order_id` itself in this transaction (checkout), so it can have none and that
+    lookup (a query, under the stock locks) is skipped.
     """
     order_id = parse_uuid(order_id, "order_id")
     wanted = _merge_lines(lines)
@@ -102,7 +105,11 @@ def reservation_create(
     with transaction.atomic():
         levels = _lock_levels(list(wanted))
         # Checked after the locks: a concurrent call for the same order has committed by now.
-        existing = list(Reservation.objects.filter(order_id=order_id, status=Status.PENDING))
+        existing = (
+            []
+            if new_order
+            else list(Reservation.objects.filter(order_id=order_id, status=Status.PENDING))
+        )
         if existing:
             return [reservation_info(r) for r in existing]
 

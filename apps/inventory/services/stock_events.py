@@ -9,8 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import F, Sum
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.utils import timezone
 
 from apps.inventory.models import LowStockAlert, StockLevel, StockMovement, Warehouse
@@ -21,24 +20,33 @@ from shop import events
 VERSION_SEQUENCE = "inventory_stock_version_seq"
 
 
-def availability(variant_ids: Iterable[UUID | str]) -> dict[UUID, int]:
+_AVAILABILITY_SQL = f"""
+    SELECT level.variant_id, sum(level.quantity - level.reserved)
+      FROM {StockLevel._meta.db_table} AS level
+      JOIN {Warehouse._meta.db_table} AS w ON w.id = level.warehouse_id
+     WHERE w.active AND level.variant_id = ANY(%s)
+     GROUP BY level.variant_id
+"""  # noqa: S608 (table names only)
+
+
+def availability(variant_ids: Iterable[UUID | str], *, primary: bool = False) -> dict[UUID, int]:
     """Available units (quantity - reserved) per variant, summed over ACTIVE warehouses.
 
     Every requested id is in the answer; unknown variants (or variants without stock) are 0.
-    One query; reads committed data without locking (a check, not a reservation).
+    One query (plain SQL: the ORM's aggregate cost more to build than to run, on every cart
+    add and checkout); reads committed data without locking (a check, not a reservation).
+    It goes where the router sends a read of stock (a replica for a request's reads);
+    `primary=True` reads the primary: an answer that refuses something must not be stale.
     """
     ids = {UUID(str(variant_id)) for variant_id in variant_ids}
     if not ids:
         return {}
     result = dict.fromkeys(ids, 0)
-    rows = (
-        StockLevel.objects.filter(variant_id__in=ids, warehouse__active=True)
-        .order_by()
-        .values("variant_id")
-        .annotate(available=Sum(F("quantity") - F("reserved")))
-    )
-    for row in rows:
-        result[row["variant_id"]] = row["available"] or 0
+    alias = DEFAULT_DB_ALIAS if primary else router.db_for_read(StockLevel)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_AVAILABILITY_SQL, [list(ids)])
+        for variant_id, available in cursor.fetchall():
+            result[variant_id] = int(available or 0)
     return result
 
 
@@ -137,6 +145,34 @@ def low_stock_check(levels: Iterable[StockLevel]) -> list[LowStockAlert]:
     return alerts
 
 
+def _levels_save(levels: Sequence[StockLevel], now) -> None:
+    """Save the levels' quantity, reserved, low_stock_armed and updated_at with ONE UPDATE
+    from arrays. (What `bulk_update` does, minus its per-row CASE expressions: compiling
+    those was a tenth of a checkout's CPU.)"""
+    if not levels:
+        return
+    if any(level.pk is None for level in levels):
+        raise ValueError("stock levels must be saved before a stock change is recorded")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {StockLevel._meta.db_table} AS level
+               SET quantity = v.quantity, reserved = v.reserved,
+                   low_stock_armed = v.armed, updated_at = %s
+              FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::boolean[])
+                   AS v(id, quantity, reserved, armed)
+             WHERE level.id = v.id
+            """,  # noqa: S608 (the table name only)
+            [
+                now,
+                [level.pk for level in levels],
+                [level.quantity for level in levels],
+                [level.reserved for level in levels],
+                [level.low_stock_armed for level in levels],
+            ],
+        )
+
+
 def stock_changes_record(
     levels: Sequence[StockLevel],
     movements: Sequence[StockMovement],
@@ -152,9 +188,7 @@ def stock_changes_record(
     for level in levels:
         level.updated_at = now
     alerts = low_stock_check(levels)
-    StockLevel.objects.bulk_update(
-        levels, ["quantity", "reserved", "low_stock_armed", "updated_at"]
-    )
+    _levels_save(levels, now)
     StockMovement.objects.bulk_create(movements)
     if alerts:
         LowStockAlert.objects.bulk_create(alerts)

@@ -4,10 +4,12 @@ the Redis cart and the payment provider.
 1. Read the cart and its version; an empty cart is refused (400 `empty_cart`).
 2. Price it (`pricing.quote_build`, the same path as `checkout_preview`); an invalid coupon
    is refused (400 `invalid_coupon`) and nothing is placed.
-3. ONE transaction: reserve the stock (first: stock rows are the first locks, promotion rows
-   the next), create the order `pending` with its lines and totals, hold the coupon use,
-   write the outbox events. A short variant (409 `insufficient_stock`) or the coupon's last
-   use going to someone else rolls all of it back.
+3. ONE transaction: create the order `pending` with its lines and totals, reserve the
+   stock (stock rows are the first locks taken, promotion rows the next), hold the coupon
+   use, write the outbox events. A short variant (409 `insufficient_stock`) or the coupon's
+   last use going to someone else rolls all of it back. Before it, one unlocked read of the
+   committed stock refuses a cart that cannot be served (a flash sale's late buyers do not
+   queue on the stock locks to learn that).
 4. After the commit: the payment intent (provider idempotency key `order_<id>_payment`,
    no transaction open while the provider answers), then ONE transaction records the
    Payment and makes the order `confirmed`.
@@ -36,7 +38,8 @@ from django.db import IntegrityError, transaction
 from apps.accounts.services import user_get
 from apps.cart.exceptions import CartUnavailable
 from apps.cart.services import CartOwner, cart_clear, cart_get
-from apps.inventory.services import reservation_create
+from apps.inventory.exceptions import InsufficientStock
+from apps.inventory.services import availability, reservation_create
 from apps.orders.exceptions import CheckoutFailed, EmptyCart
 from apps.orders.models import Order, OrderLine
 from apps.orders.numbers import order_number_new
@@ -178,6 +181,7 @@ def _checkout(
         shipping_method=shipping_method,
         address=shipping,
     )
+    _stock_precheck(quote)  # a sold-out variant is refused before any lock is waited for
     order, lines = _place(  # step 3
         user_id=user_id,
         email=email or user_get(user_id).email,
@@ -240,6 +244,40 @@ def _order_rows(
     return order, lines
 
 
+def _wanted(quote: Quote) -> dict[UUID, int]:
+    wanted: dict[UUID, int] = {}
+    for line in quote.lines:
+        wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+    return wanted
+
+
+def _stock_precheck(quote: Quote) -> None:
+    """Refuse (409 `insufficient_stock`, the details `reservation_create` gives) a cart that
+    the committed stock cannot serve now, with one unlocked read and no transaction.
+
+    The exact check stays the locked one inside the placing transaction; this one only
+    answers early when the answer is already known. In a flash sale, once the units are
+    gone, every further buyer used to queue behind the winners' stock-row locks (held until
+    their commit) just to learn it; now they are answered without waiting. A refusal is
+    never wrong: the read is of committed rows, so the units were not there when it ran."""
+    wanted = _wanted(quote)
+    available = availability(list(wanted), primary=True)  # never a lagging replica
+    short = [
+        {
+            "variant_id": str(variant_id),
+            "requested": requested,
+            "available": max(available[variant_id], 0),
+        }
+        for variant_id, requested in wanted.items()
+        if available[variant_id] < requested
+    ]
+    if short:
+        raise InsufficientStock(
+            "Not enough stock for " + ", ".join(item["variant_id"] for item in short) + ".",
+            details={"items": short},
+        )
+
+
 def _number_taken(exc: IntegrityError) -> bool:
     diag = getattr(exc.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) == "order_number_once"
@@ -263,9 +301,13 @@ def _place(
         )
         try:
             with transaction.atomic():
-                reservation_create(order_id=order_id, lines=wanted)
+                # The order's own new rows first: they lock nothing another checkout waits
+                # for, and the stock rows' locks (the first contended ones, then the
+                # promotions') are held for less time: in a flash sale every buyer of the
+                # variant queues behind them until this transaction commits.
                 order.save(force_insert=True)
                 OrderLine.objects.bulk_create(lines)
+                reservation_create(order_id=order_id, lines=wanted, new_order=True)
                 promotions.usage_hold(order_id=order_id, user_id=user_id, discounts=quote.discounts)
             return order, lines
         except IntegrityError as exc:
