@@ -61,9 +61,7 @@ def _with_router(settings, replicas: list[str]) -> None:
     settings.READ_YOUR_WRITES_SECONDS = WINDOW
     settings.DATABASE_ROUTERS = ["shop.db_routing.ReplicaRouter"]
     middleware = [name for name in settings.MIDDLEWARE if name != MIDDLEWARE]
-    middleware.insert(
-        middleware.index("django.contrib.sessions.middleware.SessionMiddleware"), MIDDLEWARE
-    )
+    middleware.insert(middleware.index("shop.middleware.BrowserSessionMiddleware"), MIDDLEWARE)
     settings.MIDDLEWARE = middleware
 
 
@@ -277,7 +275,7 @@ def test_settings_install_the_router_only_with_replicas():
     assert two["replicas"] == ["replica_0", "replica_1"]
     assert two["routers"] == ["shop.db_routing.ReplicaRouter"]
     middleware = two["middleware"]
-    session = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
+    session = middleware.index("shop.middleware.BrowserSessionMiddleware")
     assert middleware.index(MIDDLEWARE) == session - 1
     replica = two["replica"]
     assert (replica["HOST"], replica["PORT"], replica["PASSWORD"]) == ("10.0.0.6", 6432, "pw")

@@ -60,10 +60,20 @@ class CartBaseView(APIView):
 
     permission_classes = [AllowAny]
     owner: services.CartOwner | None = None
+    cart: services.CartView | None = None
+    # Whose GET answers the cart itself: owner and cart are read together (services.cart_open).
+    reads_cart = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
         user = request.user
+        if self.reads_cart and request.method in _READS:
+            self.cart = services.cart_open(
+                user_id=user.id if user.is_authenticated else None,
+                token=request.headers.get(TOKEN_HEADER),
+            )
+            self.owner = self.cart.owner
+            return
         # A read creates the new visitor's cart at once (so its token is known next time); a
         # write creates it only by succeeding, so a refused request leaves no cart behind.
         self.owner = services.cart_owner_resolve(
@@ -95,9 +105,11 @@ class CartBaseView(APIView):
 class CartDetailView(CartBaseView):
     """GET the cart priced at today's prices (header ETag: "<version>"); DELETE empties it."""
 
+    reads_cart = True
+
     @extend_schema(parameters=_CART_HEADERS, responses=CartSerializer)
     def get(self, request):
-        return self.cart_response(services.cart_get(owner=self.owner))
+        return self.cart_response(self.cart)
 
     @extend_schema(parameters=_MUTATION_HEADERS, responses={200: CartSerializer})
     def delete(self, request):

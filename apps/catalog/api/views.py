@@ -28,6 +28,11 @@ def product_detail_fast(request, product_id) -> bytes | None:
     return services.product_detail_cached_body(product_id=product_id)
 
 
+def category_tree_fast(request) -> bytes | None:
+    """The cached category tree for the anonymous fast path (shop.api.fastpath)."""
+    return services.category_tree_cached_body()
+
+
 def product_list_fast(request, **kwargs) -> bytes | None:
     """The cached list page for the anonymous fast path (same key as `_render_list`)."""
     fixed = ("category",) if "category_id" in kwargs else ()
@@ -184,7 +189,7 @@ class CategoryListCreateView(_CatalogView):
 
     @extend_schema(responses=s.CategoryNodeSerializer(many=True))
     def get(self, request):
-        return Response(services.category_tree())
+        return HttpResponse(services.category_tree_body(), content_type="application/json")
 
     @extend_schema(request=s.CategoryWriteSerializer, responses={201: s.CategorySerializer})
     def post(self, request):

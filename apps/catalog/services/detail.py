@@ -28,8 +28,10 @@ from apps.catalog.services.listing import product_lists_invalidate
 from shop.read_cache import (
     cache_fill,
     cache_get,
+    cache_get_many,
     guard_read,
     guards_bump,
+    guards_read_many,
     render_json,
 )
 
@@ -112,7 +114,7 @@ def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
     """(status, rendered detail) of a product, read through the cache. The entry is stored as
     `<status>\n<json>` (compact JSON has no raw newline), so a hit needs no unpickling."""
     key = _KEY.format(product_id)
-    entry = cache_get(key)
+    entry = cache_get(key, l1=True)
     if entry is None:
         seen = guard_read(_GUARD.format(product_id))
         product = _detail_queryset().filter(id=product_id).first()
@@ -151,10 +153,45 @@ def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) 
 _ACTIVE_PREFIX = Product.Status.ACTIVE.encode() + b"\n"
 
 
+def product_details_many(product_ids: Iterable[UUID | str]) -> dict[UUID, tuple[str, dict]]:
+    """{product id: (status, detail dict)} of every product among `product_ids` that exists,
+    whatever its status, read through the same cache entries as the detail endpoint (what
+    other apps price and check availability from): the cached ones in one round trip (none
+    with their L1 copies), the others from the database in a fixed number of queries (four,
+    however many) and cached under their guards."""
+    ids = {UUID(str(product_id)) for product_id in product_ids}
+    entries = cache_get_many([_KEY.format(product_id) for product_id in ids], l1=True)
+    found: dict[UUID, bytes] = {}
+    for product_id in ids:
+        if (entry := entries.get(_KEY.format(product_id))) is not None:
+            found[product_id] = entry
+    missing = ids - found.keys()
+    if missing:
+        guards = {product_id: _GUARD.format(product_id) for product_id in missing}
+        # Noted before the database is read: a change committed since then refuses the fill.
+        seen = guards_read_many(guards.values())
+        for product in _detail_queryset().filter(id__in=missing):
+            entry = product.status.encode() + b"\n" + render_json(product_detail_build(product))
+            found[product.id] = entry
+            guard = guards[product.id]
+            cache_fill(
+                _KEY.format(product.id),
+                entry,
+                guard=guard,
+                seen=seen[guard] if seen is not None else None,
+                timeout=settings.PRODUCT_CACHE_SECONDS,
+            )
+    result = {}
+    for product_id, entry in found.items():
+        status, _, body = entry.partition(b"\n")
+        result[product_id] = (status.decode(), json.loads(body))
+    return result
+
+
 def product_detail_cached_body(*, product_id: UUID | str) -> bytes | None:
     """The rendered detail of an ACTIVE product if it is in the cache, else None; never
     touches the database (the anonymous fast path)."""
-    entry = cache_get(_KEY.format(product_id))
+    entry = cache_get(_KEY.format(product_id), l1=True)
     if entry is None or not entry.startswith(_ACTIVE_PREFIX):
         return None
     return entry[len(_ACTIVE_PREFIX) :]

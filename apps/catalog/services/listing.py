@@ -33,8 +33,8 @@ def _page_key(generation: str, request_key: str) -> str:
 def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) -> bytes:
     """The rendered page answering `request_key` (the absolute URL with its query), from the
     cache when a page of the current generation is there, else `build()` (then cached)."""
-    generation = guard_read(_GENERATION)
-    if generation is not None and (body := cache_get(_page_key(generation, request_key))):
+    generation = guard_read(_GENERATION)  # the fill's `seen`: Redis's own value, not L1's
+    if generation is not None and (body := cache_get(_page_key(generation, request_key), l1=True)):
         return body
     body = render_json(build())
     if generation is not None:
@@ -46,10 +46,10 @@ def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) 
 def product_list_cached_body(*, request_key: str) -> bytes | None:
     """The rendered page if it is cached for the current generation, else None (the
     anonymous fast path: never touches the database)."""
-    generation = guard_read(_GENERATION)
+    generation = guard_read(_GENERATION, l1=True)
     if generation is None:
         return None
-    return cache_get(_page_key(generation, request_key))
+    return cache_get(_page_key(generation, request_key), l1=True)
 
 
 def product_lists_invalidate() -> None:
