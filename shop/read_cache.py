@@ -154,6 +154,19 @@ def cache_fill(key: str, value: bytes, *, guard: str, seen: str | None, timeout:
     return bool(stored)
 
 
+def cache_set_many(values: dict[str, bytes], *, timeout: int) -> None:
+    """Store entries that never go stale (immutable facts), in one round trip; best effort."""
+    if not values:
+        return
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for key, value in values.items():
+            pipe.set(cache.make_key(key), value, ex=int(timeout))
+        pipe.execute()
+    except Exception as exc:
+        logger.warning("cache write failed: %s", exc)
+
+
 def guards_bump(guards: Iterable[str], *, drop: Iterable[str] = ()) -> None:
     """Bump guards (so in-flight reads do not store) and drop entries, in one round trip; the
     names are dropped from every process's L1 (here at once, elsewhere by the message)."""

@@ -20,6 +20,7 @@ from apps.cart.api.serializers import (
     CartItemUpdateSerializer,
     CartMergeSerializer,
     CartSerializer,
+    cart_body,
 )
 from shop.api.schema import (
     CART_TOKEN,
@@ -97,7 +98,7 @@ class CartBaseView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def cart_response(self, cart: services.CartView, status_code: int = 200) -> Response:
-        response = Response(CartSerializer(cart).data, status=status_code)
+        response = Response(cart_body(cart), status=status_code)  # = CartSerializer's data
         response["ETag"] = f'"{cart.version}"'
         return response
 

@@ -28,6 +28,7 @@ from apps.catalog.services.detail import (
 )
 from apps.catalog.services.listing import (
     product_list_cached_body,
+    product_list_count,
     product_list_page,
     product_lists_invalidate,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "product_ids_active",
     "product_ids_existing",
     "product_list_cached_body",
+    "product_list_count",
     "product_list_page",
     "product_lists_invalidate",
     "product_prices_refresh",

@@ -29,6 +29,7 @@ from shop.read_cache import (
     cache_fill,
     cache_get,
     cache_get_many,
+    cache_set_many,
     guard_read,
     guards_bump,
     guards_read_many,
@@ -40,6 +41,10 @@ logger = logging.getLogger("apps.catalog")
 # Bump the version when the dict's shape changes, so old entries are never served.
 _KEY = "catalog:product:v3:{}"
 _GUARD = "catalog:product-guard:{}"
+# Which product a variant belongs to: a fact that never changes (a deleted variant is simply
+# not in its product's detail any more), written whenever a detail is built.
+_VARIANT_PRODUCT = "catalog:variant-product:v1:{}"
+_VARIANT_PRODUCT_SECONDS = 7 * 24 * 3600
 
 
 def money(value: Decimal) -> str:
@@ -110,6 +115,25 @@ def product_detail_build(product: Product) -> dict[str, Any]:
     }
 
 
+def _built(product: Product) -> bytes:
+    """The cache entry of a product loaded with `_detail_queryset`; notes its variants'
+    product (for `variant_products_cached`) on the way."""
+    detail = product_detail_build(product)
+    cache_set_many(
+        {_VARIANT_PRODUCT.format(v["id"]): str(product.id).encode() for v in detail["variants"]},
+        timeout=_VARIANT_PRODUCT_SECONDS,
+    )
+    return product.status.encode() + b"\n" + render_json(detail)
+
+
+def variant_products_cached(variant_ids: Iterable[UUID]) -> dict[UUID, UUID]:
+    """{variant id: product id} for the variants whose product's detail was built lately
+    (one round trip); the others are absent."""
+    keys = {variant_id: _VARIANT_PRODUCT.format(variant_id) for variant_id in variant_ids}
+    found = cache_get_many(keys.values())
+    return {v: UUID(found[key].decode()) for v, key in keys.items() if key in found}
+
+
 def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
     """(status, rendered detail) of a product, read through the cache. The entry is stored as
     `<status>\n<json>` (compact JSON has no raw newline), so a hit needs no unpickling."""
@@ -120,7 +144,7 @@ def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
         product = _detail_queryset().filter(id=product_id).first()
         if product is None:
             raise ProductNotFound()
-        entry = product.status.encode() + b"\n" + render_json(product_detail_build(product))
+        entry = _built(product)
         cache_fill(
             key,
             entry,
@@ -154,7 +178,8 @@ _ACTIVE_PREFIX = Product.Status.ACTIVE.encode() + b"\n"
 
 
 def product_details_many(product_ids: Iterable[UUID | str]) -> dict[UUID, tuple[str, dict]]:
-    """{product id: (status, detail dict)} of every product among `product_ids` that exists,
+    """{product id: (status, detail dict)} of every product among `product_ids` that exists
+    (shared, read-only dicts: never change them),
     whatever its status, read through the same cache entries as the detail endpoint (what
     other apps price and check availability from): the cached ones in one round trip (none
     with their L1 copies), the others from the database in a fixed number of queries (four,
@@ -171,7 +196,7 @@ def product_details_many(product_ids: Iterable[UUID | str]) -> dict[UUID, tuple[
         # Noted before the database is read: a change committed since then refuses the fill.
         seen = guards_read_many(guards.values())
         for product in _detail_queryset().filter(id__in=missing):
-            entry = product.status.encode() + b"\n" + render_json(product_detail_build(product))
+            entry = _built(product)
             found[product.id] = entry
             guard = guards[product.id]
             cache_fill(
@@ -183,9 +208,20 @@ def product_details_many(product_ids: Iterable[UUID | str]) -> dict[UUID, tuple[
             )
     result = {}
     for product_id, entry in found.items():
-        status, _, body = entry.partition(b"\n")
-        result[product_id] = (status.decode(), json.loads(body))
+        parsed = _parsed.get(product_id)
+        if parsed is None or parsed[0] is not entry:  # an L1 hit is the very same bytes
+            status, _, body = entry.partition(b"\n")
+            parsed = (entry, (status.decode(), json.loads(body)))
+            if len(_parsed) >= _PARSED_MAX:
+                _parsed.clear()
+            _parsed[product_id] = parsed
+        result[product_id] = parsed[1]
     return result
+
+
+# The parsed form of the entries this process read last (details are read-only once built).
+_parsed: dict[UUID, tuple[bytes, tuple[str, dict]]] = {}
+_PARSED_MAX = 5_000
 
 
 def product_detail_cached_body(*, product_id: UUID | str) -> bytes | None:

@@ -23,6 +23,7 @@ from shop.read_cache import (
 
 _GENERATION = "catalog:list-generation"
 _PAGE = "catalog:list:v2:{}:{}"
+_COUNT = "catalog:list-count:v1:{}:{}"
 PAGE_SECONDS = 300
 
 
@@ -41,6 +42,22 @@ def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) 
         key = _page_key(generation, request_key)
         cache_fill(key, body, guard=_GENERATION, seen=generation, timeout=PAGE_SECONDS)
     return body
+
+
+def product_list_count(*, filters_key: str, count: Callable[[], int]) -> int:
+    """The number of products a filter set lists (`filters_key`: its canonical URL without
+    page and page size), cached under the list generation like the pages, so the paginator's
+    COUNT(*) runs once per filter set and generation, not once per uncached page."""
+    generation = guard_read(_GENERATION)
+    key = _COUNT.format(generation, hashlib.sha256(filters_key.encode()).hexdigest()[:32])
+    if generation is not None and (cached := cache_get(key)) is not None:
+        return int(cached)
+    number = count()
+    if generation is not None:
+        cache_fill(
+            key, str(number).encode(), guard=_GENERATION, seen=generation, timeout=PAGE_SECONDS
+        )
+    return number
 
 
 def product_list_cached_body(*, request_key: str) -> bytes | None:

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from apps.catalog.models import Category, Product, Variant
-from apps.catalog.services.detail import product_details_many
+from apps.catalog.services.detail import product_details_many, variant_products_cached
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,11 @@ def variants_get_cached(
         if (product_id := _PRODUCT_OF.get(variant_id)) is not None:
             product_of[variant_id] = product_id
     unknown = ids - product_of.keys()
+    if unknown:
+        cached = variant_products_cached(unknown)
+        _remember_products(cached.items())
+        product_of.update(cached)
+        unknown -= cached.keys()
     if unknown:
         rows = list(Variant.objects.filter(id__in=unknown).values_list("id", "product_id"))
         _remember_products(rows)
