@@ -191,7 +191,7 @@ def guards_bump(guards: Iterable[str], *, drop: Iterable[str] = ()) -> None:
 
 # --- L1: this process's copy of the hottest entries ------------------------------------------
 
-L1_MAX_ENTRIES = 20_000  # ~ a few tens of MB of rendered JSON at most; beyond it, start over
+L1_MAX_BYTES = 32 * 1024 * 1024  # per process; beyond it, start over
 _LISTEN_RETRY_SECONDS = 1.0
 _PING_SECONDS = 5
 
@@ -206,6 +206,7 @@ class _L1:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.entries: dict[str, tuple[bytes, float]] = {}
+        self.size = 0  # bytes held (values only)
         self.epoch = 0  # bumped by every drop: a fill that saw an older epoch is refused
         self.live = False  # the listener is subscribed
         self.pid: int | None = None
@@ -220,7 +221,7 @@ class _L1:
             if self.pid == os.getpid() or not settings.READ_CACHE_L1_SECONDS:
                 return
             # A forked worker starts empty with a listener of its own.
-            self.pid, self.live, self.entries = os.getpid(), False, {}
+            self.pid, self.live, self.entries, self.size = os.getpid(), False, {}, 0
             self.epoch += 1
             threading.Thread(target=self._listen, name="read-cache-l1", daemon=True).start()
 
@@ -238,9 +239,10 @@ class _L1:
         with self.lock:
             if not self.live or self.epoch != epoch:
                 return  # an invalidation arrived since the read: it may be about this key
-            if len(self.entries) >= L1_MAX_ENTRIES:
-                self.entries = {}
+            if self.size + len(value) > L1_MAX_BYTES:
+                self.entries, self.size = {}, 0
             self.entries[key] = (value, time.monotonic() + settings.READ_CACHE_L1_SECONDS)
+            self.size += len(value)  # a replaced key's old value is counted until a reset
 
     def drop(self, names: Iterable[str]) -> None:
         with self.lock:
@@ -251,13 +253,13 @@ class _L1:
     def clear(self) -> None:
         with self.lock:
             self.epoch += 1
-            self.entries = {}
+            self.entries, self.size = {}, 0
 
     def _down(self) -> None:
         with self.lock:
             self.live = False
             self.epoch += 1
-            self.entries = {}
+            self.entries, self.size = {}, 0
 
     def _listen(self) -> None:
         pid = os.getpid()
@@ -283,7 +285,7 @@ class _L1:
                         continue
                     if message["type"] == "subscribe":
                         with self.lock:  # anything sent before now was missed: start empty
-                            self.entries, self.live = {}, True
+                            self.entries, self.size, self.live = {}, 0, True
                             self.epoch += 1
                     elif message["type"] == "message":
                         self.drop(message["data"].decode().split("\n"))

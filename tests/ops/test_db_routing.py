@@ -201,7 +201,7 @@ def test_a_client_reads_its_own_write_from_the_primary_until_the_window_ends(rep
     # cookies (the pin in Redis), both on the primary; another client still on the replica.
     assert aliases_of(lambda: own_addresses(client)) == {"default"}
     assert aliases_of(lambda: own_addresses(bearer_client(user))) == {"default"}
-    assert aliases_of(lambda: Client().get("/api/v1/categories")) == {REPLICA}
+    assert aliases_of(lambda: Client().get("/api/v1/brands")) == {REPLICA}
 
     time.sleep(WINDOW + 1.1)  # the signature's timestamp has whole seconds
     # The test client still sends the cookie: the signature's age refuses it.
@@ -212,10 +212,10 @@ def test_a_client_reads_its_own_write_from_the_primary_until_the_window_ends(rep
 def test_a_forged_or_foreign_pin_cookie_does_not_pin(replicated):
     client = Client()
     client.cookies[db_routing.PIN_COOKIE] = "1"
-    assert aliases_of(lambda: client.get("/api/v1/categories")) == {REPLICA}
+    assert aliases_of(lambda: client.get("/api/v1/brands")) == {REPLICA}
     # Signed with the site's key, but not as a pin (another salt): refused as well.
     client.cookies[db_routing.PIN_COOKIE] = signing.get_cookie_signer(salt="other").sign("1")
-    assert aliases_of(lambda: client.get("/api/v1/categories")) == {REPLICA}
+    assert aliases_of(lambda: client.get("/api/v1/brands")) == {REPLICA}
 
 
 def test_with_redis_unreachable_a_signed_in_client_reads_from_the_primary(replicated, settings):
@@ -233,7 +233,7 @@ def test_a_replica_that_refuses_connections_is_skipped(replicated, settings):
     with databases({"replica_down": free_port()}):
         client = Client()
         for _ in range(2):
-            assert aliases_of(lambda: client.get("/api/v1/categories")) == {"default"}
+            assert aliases_of(lambda: client.get("/api/v1/brands")) == {"default"}
             assert client.get("/api/v1/products").status_code == 200
     # Tried once, then left alone for REPLICA_RETRY_SECONDS.
     assert refused._value.get() == before + 1
