@@ -108,3 +108,20 @@ def owner_and_variant(make_variant):
         )
 
     return make
+
+
+def test_an_unreadable_promotions_snapshot_is_replaced_from_the_database(api_client, make_variant):
+    from django.core.cache import cache
+    from django_redis import get_redis_connection
+
+    from shop.read_cache import l1_clear
+
+    make_promotion(name="Auto", value=Decimal("10"))
+    variant = make_variant("10.00")
+    start(api_client)
+    add(api_client, variant)
+    # As if written by another version of the model: it cannot be unpickled here.
+    get_redis_connection("default").set(cache.make_key("promotions:automatic:v1"), b"junk")
+    l1_clear()
+    body = api_client.get(CART).json()
+    assert (body["subtotal"], body["discount"]) == ("10.00", "1.00")

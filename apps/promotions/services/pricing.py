@@ -151,19 +151,26 @@ def _lookup_code(coupon_code: str | None) -> str | None:
 
 def _automatic_active() -> list[Promotion]:
     """Every active automatic promotion (any dates), from the cached snapshot when it is
-    there; unpickled once per version of it in each process."""
+    there; unpickled once per version of it in each process. A snapshot that cannot be read
+    (written by another version of the model) is replaced from the database."""
     global _automatic_parsed
     raw = cache_get(_AUTOMATIC, l1=True)
-    if raw is None:
-        seen = guard_read(_AUTOMATIC_GUARD)
-        rows = list(Promotion.objects.filter(code__isnull=True, active=True))
-        raw = pickle.dumps(rows)
-        cache_fill(_AUTOMATIC, raw, guard=_AUTOMATIC_GUARD, seen=seen, timeout=_AUTOMATIC_SECONDS)
-        _automatic_parsed = (raw, rows)
-        return rows
-    if _automatic_parsed[0] != raw:
-        _automatic_parsed = (raw, pickle.loads(raw))  # noqa: S301 (written by _automatic_active)
-    return _automatic_parsed[1]
+    if raw is not None:
+        if _automatic_parsed[0] == raw:
+            return _automatic_parsed[1]
+        try:
+            rows = pickle.loads(raw)  # noqa: S301 (written below, in our own cache)
+        except Exception:
+            rows = None
+        if rows is not None:
+            _automatic_parsed = (raw, rows)
+            return rows
+    seen = guard_read(_AUTOMATIC_GUARD)
+    rows = list(Promotion.objects.filter(code__isnull=True, active=True))
+    raw = pickle.dumps(rows)
+    cache_fill(_AUTOMATIC, raw, guard=_AUTOMATIC_GUARD, seen=seen, timeout=_AUTOMATIC_SECONDS)
+    _automatic_parsed = (raw, rows)
+    return rows
 
 
 def promotions_cache_invalidate() -> None:
