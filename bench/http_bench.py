@@ -1,8 +1,15 @@
-"""`http`: read throughput and latency of the shop under gunicorn, against a bare Django view.
+"""`http`: read throughput and latency of the shop under gunicorn, against two bare views.
 
 16 closed-loop clients (bench/load.py, two generator processes) on the same machine as the
 server: on 2 cores the generator takes a share of the CPU, which lowers every figure alike;
-the ratios to the bare view are the fairer comparison.
+the ratios to the bare views are the fairer comparison. Two yardsticks:
+
+- the shop's bare view (`/bench/bare` in bench.settings): a JSON view behind the shop's whole
+  request stack, so `<endpoint>_over_bare` is what the endpoint adds to the stack;
+- the minimal-stack bare view (bench/minimal: startproject's middleware less sessions and
+  messages, one JSON view, no database) on a second gunicorn of the same shape, measured
+  right before each endpoint and after the last (alternating, as the machine is shared and
+  noisy): `ratios_over_minimal` is what the stack and the endpoint cost together.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import math
 import urllib.request
 
 from bench.load import run_load
+from bench.minimal.server import PATH as MINIMAL_PATH
+from bench.minimal.server import minimal_gunicorn
 from bench.server import gunicorn
 
 CONCURRENCY = 16
@@ -19,6 +28,14 @@ CONCURRENCY = 16
 # req/s over bare, detail and list) serves ALL endpoints of the measured run.
 CONFIGS = ((4, 1), (2, 4), (3, 2))
 TARGETS = {"detail_over_bare": 0.80, "list_over_bare": 0.50, "p99_ms": 50.0}
+# Issue 13: as ratios to the minimal-stack bare view measured next to each endpoint.
+MINIMAL_TARGETS = {
+    "detail (cached)": 0.60,
+    "categories": 0.60,
+    "list (default page)": 0.50,
+    "cart GET (anonymous, 2 lines)": 0.30,
+}
+MINIMAL = "bare (minimal stack)"
 
 
 def _request(url: str, *, method: str = "GET", body: dict | None = None, headers=None):
@@ -106,10 +123,26 @@ def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
     best = max(probes.values(), key=lambda p: p["score"])
     label = f"{best['workers']} workers x {best['threads']} threads"
     print(f"measured run with the best shape: {label} ({seconds:.0f} s per endpoint)", flush=True)
-    with gunicorn(best["workers"], best["threads"]) as base:
+    with (
+        gunicorn(best["workers"], best["threads"]) as base,
+        minimal_gunicorn(best["workers"], best["threads"]) as minimal_base,
+    ):
         endpoints = _endpoints(base, fixtures, _prepare(base, fixtures))
-        _measure(endpoints, probe_names, min(2.0, seconds), quiet=True)  # warm every worker
-        results = _measure(endpoints, list(endpoints), seconds)
+        endpoints[MINIMAL] = {"url": f"{minimal_base}{MINIMAL_PATH}"}
+        _measure(endpoints, (*probe_names, MINIMAL), min(2.0, seconds), quiet=True)  # warm
+        results, minimal_runs, over_minimal = {}, [], {}
+        names = [n for n in endpoints if n != MINIMAL]
+        minimal_runs.append(_measure(endpoints, [MINIMAL], seconds)[MINIMAL])
+        for name in names:
+            results.update(_measure(endpoints, [name], seconds))
+            minimal_runs.append(_measure(endpoints, [MINIMAL], seconds)[MINIMAL])
+            # The minimal bare view right before and right after this endpoint.
+            around = (minimal_runs[-2]["rps"] + minimal_runs[-1]["rps"]) / 2
+            over_minimal[name] = round(results[name]["rps"] / around, 3)
+    rps = sorted(run["rps"] for run in minimal_runs)
+    minimal = dict(sorted(minimal_runs, key=lambda run: run["rps"])[len(rps) // 2])
+    minimal["rps_all_runs"] = [round(run["rps"]) for run in minimal_runs]
+    results[MINIMAL] = minimal
 
     bare = results["bare"]["rps"]
     ratios = {
@@ -120,6 +153,7 @@ def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
         "cart_get_over_bare": results["cart GET (anonymous, 2 lines)"]["rps"] / bare,
     }
     ratios = {k: round(v, 3) for k, v in ratios.items()}
+    ratios["shop_bare_over_minimal"] = over_minimal["bare"]
     p99_over = {n: r["p99_ms"] for n, r in results.items() if r["p99_ms"] >= TARGETS["p99_ms"]}
     verdict = {
         "detail_over_bare_meets_0.80": ratios["detail_over_bare"] >= TARGETS["detail_over_bare"],
@@ -127,7 +161,19 @@ def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
         "p99_under_50ms": not p99_over,
         "p99_over_50ms": p99_over,
     }
-    print("ratios: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    minimal_verdict = {n: over_minimal[n] >= t for n, t in MINIMAL_TARGETS.items()}
+    print("ratios to the shop's bare view: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+    print(
+        "ratios to the minimal-stack bare view: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in over_minimal.items())
+    )
+    print(
+        "targets over minimal: "
+        + ", ".join(
+            f"{n} >= {t:.2f} {'met' if minimal_verdict[n] else 'MISSED'}"
+            for n, t in MINIMAL_TARGETS.items()
+        )
+    )
     met = {True: "met", False: "MISSED"}
     print(
         f"targets: detail/bare >= 0.80 {met[verdict['detail_over_bare_meets_0.80']]}"
@@ -145,6 +191,14 @@ def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
         },
         "results": results,
         "ratios": ratios,
+        "ratios_over_minimal": over_minimal,
+        "minimal_bare": {
+            "rps_median": round(minimal["rps"], 1),
+            "rps_all_runs": minimal["rps_all_runs"],
+            "stack": "bench/minimal (startproject middleware less sessions and messages)",
+        },
         "targets": TARGETS,
+        "targets_over_minimal": MINIMAL_TARGETS,
         "verdict": verdict,
+        "verdict_over_minimal": minimal_verdict,
     }

@@ -26,10 +26,14 @@ BUCKETS = (
     ("serializers to_representation", "rest_framework/serializers.py", "to_representation"),
     ("JSON renderer", "rest_framework/renderers.py", "render"),
     ("cache get (django-redis)", "django_redis/cache.py", "get"),
+    ("read cache get (Redis or L1)", "shop/read_cache.py", "cache_get"),
+    ("read cache get_many (Redis or L1)", "shop/read_cache.py", "cache_get_many"),
+    ("cart Redis (scripts, HGETALL)", "redis/client.py", "execute_command"),
     ("database (cursor execute)", "django/db/backends/utils.py", "_execute"),
     ("pagination count()", "django/db/models/query.py", "count"),
-    ("structlog RequestMiddleware", "django_structlog/middlewares/request.py", "__call__"),
-    ("prometheus before+after", "django_prometheus/middleware.py", "process_request"),
+    ("request metrics middleware", "shop/metrics.py", "__call__"),
+    ("request context (log) middleware", "shop/logging.py", "__call__"),
+    ("sessions only where used", "shop/middleware.py", "__call__"),
 )
 
 
@@ -100,7 +104,7 @@ def _ablation(n: int) -> dict:
         client.get(url)
         rows["no middleware"] = round(_best_of(client, url, n), 3)
     sessions = [m for m in full if m.split(".")[2] in ("sessions", "auth", "messages")]
-    groups = [[name] for name in full] + [sessions]
+    groups = [[name] for name in full] + ([sessions] if sessions else [])
     for group in groups:
         label = "without " + "+".join(name.rsplit(".", 1)[-1] for name in group)
         with override_settings(MIDDLEWARE=[m for m in full if m not in group]):

@@ -41,10 +41,12 @@ def _celery_eager():
 def _clean_redis_and_rates(settings):
     from django.core.cache import cache
 
+    from shop.read_cache import l1_clear
     from shop.redis import redis_client
 
     redis_client().flushdb()
     cache.clear()
+    l1_clear()  # the in-process copy of the cache (a FLUSHDB sends no invalidation)
     settings.THROTTLE_RATES = dict(UNTHROTTLED)
     yield
 

@@ -6,11 +6,18 @@ change, bumps the version and renews the TTL atomically. Without an expected ver
 concurrent writers still never lose an update, because the change itself (e.g. "add 2") is
 applied inside the script, not computed from a read.
 
-Reads price every line at today's catalog price with ONE `variants_get` call.
+Reads price every line at today's catalog price with ONE catalog call: for the API (cart GET
+and every mutation's answer) from the cached product details (`variants_get_cached`: no query
+when they are cached; the same snapshot the product pages show, dropped on commit of every
+change), for checkout (`cart_get`) from the database (`variants_get`), so an order is always
+priced exactly. The stock check of an add or an update is against the catalog's copy of the
+stock first and, only when that refuses, against inventory's exact figure: a refusal is
+always exact, and checkout reserves exactly anyway.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import uuid
@@ -25,11 +32,12 @@ from django.utils import timezone
 from apps.cart import pricing, store
 from apps.cart.exceptions import (
     CartItemNotFound,
+    InsufficientStock,
     InvalidCoupon,
     InvalidInput,
     VersionMismatch,
 )
-from apps.catalog.services import variants_get
+from apps.catalog.services import variants_get, variants_get_cached
 from apps.inventory.services import availability
 from apps.promotions.services import COUPON_CODE_PATTERN, PromotionExplanation
 from shop.errors import parse_uuid
@@ -150,7 +158,7 @@ def _check_version(expected_version: int | None) -> None:
 
 
 def _purchasable_variant(variant_id: UUID):
-    variant = variants_get([variant_id]).get(variant_id)
+    variant = variants_get_cached([variant_id]).get(variant_id)
     if variant is None:
         raise InvalidInput("Unknown variant.", details={"variant_id": ["Unknown variant."]})
     if not variant.purchasable:
@@ -169,8 +177,16 @@ def cart_token_valid(token: str | None) -> bool:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _view(owner: CartOwner, stored: store.StoredCart, *, promotions: bool = True) -> CartView:
-    variants = variants_get([line.variant_id for line in stored.lines])
+def _view(
+    owner: CartOwner, stored: store.StoredCart, *, promotions: bool = True, exact: bool = False
+) -> CartView:
+    if exact:
+        variants = variants_get([line.variant_id for line in stored.lines])
+    else:
+        variants = variants_get_cached(
+            [line.variant_id for line in stored.lines],
+            products={line.variant_id: line.product_id for line in stored.lines},
+        )
     lines: list[CartLine] = []
     priced: list[pricing.PricedLine] = []
     for line in stored.lines:
@@ -262,15 +278,33 @@ def cart_owner_resolve(
     return owner
 
 
-def cart_get(*, owner: CartOwner, promotions: bool = True) -> CartView:
+def cart_get(*, owner: CartOwner, promotions: bool = True, exact: bool = True) -> CartView:
     """The cart priced at today's catalog prices (one catalog query whatever its size).
 
     A cart that does not exist (never written, or expired) is empty at version 0.
     Reading does not renew the TTL. Raises CartUnavailable when Redis is down.
     `promotions=False` skips the promotions' price (discount 0, no candidates) for a caller
     that prices `priced_lines` itself: checkout, which knows the order history.
+    `exact=False` prices from the cached product details (no query when cached) instead of
+    the database: what the customer is shown, never what an order is charged.
     """
-    return _view(owner, store.cart_load(owner.key), promotions=promotions)
+    return _view(owner, store.cart_load(owner.key), promotions=promotions, exact=exact)
+
+
+def cart_open(*, user_id: UUID | str | None, token: str | None) -> CartView:
+    """The cart a read (GET) works on, priced from the cached catalog: `cart_owner_resolve`
+    (create=True) and `cart_get(exact=False)` in one Redis round trip when the token is known
+    (or the user signed in). Its `owner.token` is the token to hand back: a new one when
+    `token` was missing, malformed, unknown or expired. Raises CartUnavailable."""
+    if user_id is not None:
+        owner = CartOwner.for_user(user_id)
+        return _view(owner, store.cart_load(owner.key))
+    if cart_token_valid(token):
+        stored = store.cart_load_existing(store.anonymous_key(token))
+        if stored is not None:
+            return _view(CartOwner.for_token(token), stored)
+    owner = cart_owner_resolve(user_id=None, token=None, create=True)
+    return _view(owner, store.cart_load(owner.key))
 
 
 # --- mutations ------------------------------------------------------------------------------
@@ -309,7 +343,8 @@ def cart_line_add(
         unit_price=variant.price,
         added_at=now,
     )
-    stored = store.line_add(
+    add = functools.partial(
+        store.line_add,
         owner.key,
         ttl=owner.ttl,
         expected_version=expected_version,
@@ -317,9 +352,8 @@ def cart_line_add(
         quantity=quantity,
         max_quantity=settings.CART_MAX_LINE_QUANTITY,
         max_lines=CART_MAX_LINES,
-        available=availability([variant_id]).get(variant_id, 0),
     )
-    return _view(owner, stored)
+    return _view(owner, _stock_checked(add, variant_id, variant.available))
 
 
 def cart_line_update(
@@ -344,17 +378,31 @@ def cart_line_update(
     line = store.line_load(owner.key, item_id)
     if line is None:
         raise CartItemNotFound()
-    _purchasable_variant(line.variant_id)
-    stored = store.line_set_quantity(
+    variant = _purchasable_variant(line.variant_id)
+    update = functools.partial(
+        store.line_set_quantity,
         owner.key,
         ttl=owner.ttl,
         expected_version=expected_version,
         item_id=item_id,
         quantity=quantity,
-        available=availability([line.variant_id]).get(line.variant_id, 0),
         variant_id=line.variant_id,
     )
-    return _view(owner, stored)
+    return _view(owner, _stock_checked(update, line.variant_id, variant.available))
+
+
+def _stock_checked(write, variant_id: UUID, catalog_available: int) -> store.StoredCart:
+    """Run the cart script `write(available=...)` with the catalog's copy of the variant's
+    stock (from the cached detail: no query); if that refuses, again with inventory's exact
+    figure (one query), so a refusal never rests on a stale copy. The sum is taken inside the
+    script each time, so concurrent writers are all counted either way."""
+    try:
+        return write(available=max(catalog_available, 0))
+    except InsufficientStock:
+        exact = availability([variant_id]).get(variant_id, 0)
+        if exact == catalog_available:
+            raise  # the copy was exact: the refusal stands as it is
+        return write(available=exact)  # refused again (naming the exact figure) or accepted
 
 
 def cart_line_remove(
@@ -427,7 +475,7 @@ def cart_coupon_apply(
     _check_version(expected_version)
     code = _normalized_coupon_code(code)
     for _attempt in range(_COUPON_ATTEMPTS):
-        view = cart_get(owner=owner)
+        view = cart_get(owner=owner, exact=False)
         if expected_version is not None and view.version != expected_version:
             raise VersionMismatch(view.version)
         reason = pricing.coupon_rejection(code=code, lines=view.priced_lines, user_id=owner.user_id)
@@ -442,7 +490,7 @@ def cart_coupon_apply(
                 raise
             continue
         return _view(owner, stored)
-    raise VersionMismatch(cart_get(owner=owner).version)
+    raise VersionMismatch(cart_get(owner=owner, exact=False).version)
 
 
 def cart_coupon_remove(*, owner: CartOwner, expected_version: int | None = None) -> CartView:

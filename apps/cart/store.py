@@ -211,6 +211,13 @@ def cart_load(key: str) -> StoredCart:
 
 
 @_redis_errors_as_unavailable
+def cart_load_existing(key: str) -> StoredCart | None:
+    """The cart as stored, or None when there is no such cart (one round trip)."""
+    raw = redis_client().hgetall(key)
+    return _parse(raw) if raw else None
+
+
+@_redis_errors_as_unavailable
 def cart_exists(key: str) -> bool:
     return bool(redis_client().exists(key))
 

@@ -6,10 +6,21 @@ import logging
 from typing import Any
 from uuid import UUID
 
-from apps.catalog.services import variant_stock_apply
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from apps.catalog.models import Category
+from apps.catalog.services import category_tree_invalidate_on_commit, variant_stock_apply
 from shop import events
 
 logger = logging.getLogger("apps.catalog")
+
+
+@receiver(post_save, sender=Category, dispatch_uid="catalog.category_tree.saved")
+@receiver(post_delete, sender=Category, dispatch_uid="catalog.category_tree.deleted")
+def category_changed(sender, **kwargs) -> None:
+    """Every category write drops the cached tree on commit (the services, the admin, seeds)."""
+    category_tree_invalidate_on_commit()
 
 
 @events.handler("stock.changed")

@@ -1,8 +1,9 @@
 """A fast path for anonymous reads of cached JSON, in front of a DRF view.
 
 For a GET without an `Authorization` header, `fast(request, **kwargs)` may return a cached,
-already rendered body; it is answered straight away (after the anonymous rate limit) without
-DRF's request wrapping, content negotiation and rendering. Anything else — a miss, a signed-in
+already rendered body (or a whole response, e.g. with its own headers); it is answered
+straight away (after the anonymous rate limit) without DRF's request wrapping, content
+negotiation and rendering. Anything else — a miss, a signed-in
 client, a write — goes to the DRF view, which answers as always. The wrapper keeps the DRF
 view's attributes, so the OpenAPI schema and CSRF exemption are unchanged.
 """
@@ -15,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 
 from shop.api.throttling import AnonRateThrottle
 
-CachedBody = Callable[..., bytes | None]
+CachedBody = Callable[..., bytes | HttpResponse | None]
 
 
 def with_anonymous_fast_path(drf_view: Callable, fast: CachedBody) -> Callable:
@@ -23,6 +24,8 @@ def with_anonymous_fast_path(drf_view: Callable, fast: CachedBody) -> Callable:
         if request.method == "GET" and "HTTP_AUTHORIZATION" not in request.META:
             body = fast(request, **kwargs)
             if body is not None and AnonRateThrottle().allow_request(request, None):
+                if isinstance(body, HttpResponse):
+                    return body
                 return HttpResponse(body, content_type="application/json")
         return drf_view(request, *args, **kwargs)
 

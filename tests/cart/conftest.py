@@ -20,15 +20,18 @@ def warehouse(db):
 
 
 @pytest.fixture
-def give_stock(warehouse):
+def give_stock(warehouse, django_capture_on_commit_callbacks):
     def give(variant, quantity: int) -> None:
-        inventory.stock_adjust(
-            variant_id=variant.id,
-            warehouse_id=warehouse.id,
-            delta=quantity,
-            reason="cart tests",
-            kind="receipt",
-        )
+        # Committed, as in production: stock.changed reaches the catalog's copy (the cart's
+        # first stock check) through the outbox, relayed eagerly in the suite.
+        with django_capture_on_commit_callbacks(execute=True):
+            inventory.stock_adjust(
+                variant_id=variant.id,
+                warehouse_id=warehouse.id,
+                delta=quantity,
+                reason="cart tests",
+                kind="receipt",
+            )
 
     return give
 

@@ -61,9 +61,7 @@ def _with_router(settings, replicas: list[str]) -> None:
     settings.READ_YOUR_WRITES_SECONDS = WINDOW
     settings.DATABASE_ROUTERS = ["shop.db_routing.ReplicaRouter"]
     middleware = [name for name in settings.MIDDLEWARE if name != MIDDLEWARE]
-    middleware.insert(
-        middleware.index("django.contrib.sessions.middleware.SessionMiddleware"), MIDDLEWARE
-    )
+    middleware.insert(middleware.index("shop.middleware.BrowserSessionMiddleware"), MIDDLEWARE)
     settings.MIDDLEWARE = middleware
 
 
@@ -203,7 +201,7 @@ def test_a_client_reads_its_own_write_from_the_primary_until_the_window_ends(rep
     # cookies (the pin in Redis), both on the primary; another client still on the replica.
     assert aliases_of(lambda: own_addresses(client)) == {"default"}
     assert aliases_of(lambda: own_addresses(bearer_client(user))) == {"default"}
-    assert aliases_of(lambda: Client().get("/api/v1/categories")) == {REPLICA}
+    assert aliases_of(lambda: Client().get("/api/v1/brands")) == {REPLICA}
 
     time.sleep(WINDOW + 1.1)  # the signature's timestamp has whole seconds
     # The test client still sends the cookie: the signature's age refuses it.
@@ -214,10 +212,10 @@ def test_a_client_reads_its_own_write_from_the_primary_until_the_window_ends(rep
 def test_a_forged_or_foreign_pin_cookie_does_not_pin(replicated):
     client = Client()
     client.cookies[db_routing.PIN_COOKIE] = "1"
-    assert aliases_of(lambda: client.get("/api/v1/categories")) == {REPLICA}
+    assert aliases_of(lambda: client.get("/api/v1/brands")) == {REPLICA}
     # Signed with the site's key, but not as a pin (another salt): refused as well.
     client.cookies[db_routing.PIN_COOKIE] = signing.get_cookie_signer(salt="other").sign("1")
-    assert aliases_of(lambda: client.get("/api/v1/categories")) == {REPLICA}
+    assert aliases_of(lambda: client.get("/api/v1/brands")) == {REPLICA}
 
 
 def test_with_redis_unreachable_a_signed_in_client_reads_from_the_primary(replicated, settings):
@@ -235,7 +233,7 @@ def test_a_replica_that_refuses_connections_is_skipped(replicated, settings):
     with databases({"replica_down": free_port()}):
         client = Client()
         for _ in range(2):
-            assert aliases_of(lambda: client.get("/api/v1/categories")) == {"default"}
+            assert aliases_of(lambda: client.get("/api/v1/brands")) == {"default"}
             assert client.get("/api/v1/products").status_code == 200
     # Tried once, then left alone for REPLICA_RETRY_SECONDS.
     assert refused._value.get() == before + 1
@@ -277,7 +275,7 @@ def test_settings_install_the_router_only_with_replicas():
     assert two["replicas"] == ["replica_0", "replica_1"]
     assert two["routers"] == ["shop.db_routing.ReplicaRouter"]
     middleware = two["middleware"]
-    session = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
+    session = middleware.index("shop.middleware.BrowserSessionMiddleware")
     assert middleware.index(MIDDLEWARE) == session - 1
     replica = two["replica"]
     assert (replica["HOST"], replica["PORT"], replica["PASSWORD"]) == ("10.0.0.6", 6432, "pw")

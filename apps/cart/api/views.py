@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -20,6 +21,7 @@ from apps.cart.api.serializers import (
     CartItemUpdateSerializer,
     CartMergeSerializer,
     CartSerializer,
+    cart_body,
 )
 from shop.api.schema import (
     CART_TOKEN,
@@ -27,6 +29,7 @@ from shop.api.schema import (
     ETAG_RESPONSE_HEADER,
     IF_MATCH,
 )
+from shop.read_cache import render_json
 
 TOKEN_HEADER = "X-Cart-Token"
 # `"3"` or `3` (and a weak `W/"3"`, which some proxies produce); `*` matches any version.
@@ -36,6 +39,21 @@ _READS = ("GET", "HEAD")
 _RESPONSE_HEADERS = [ETAG_RESPONSE_HEADER, CART_TOKEN_RESPONSE_HEADER]
 _CART_HEADERS = [CART_TOKEN, *_RESPONSE_HEADERS]
 _MUTATION_HEADERS = [*_CART_HEADERS, IF_MATCH]
+
+
+def cart_detail_fast(request) -> HttpResponse | None:
+    """An anonymous GET of the cart without DRF (shop.api.fastpath): the same body and headers
+    as CartDetailView's answer. Anything that goes wrong is left to the DRF view, which
+    answers it in the API's error body (Redis down: 503)."""
+    try:
+        cart = services.cart_open(user_id=None, token=request.headers.get(TOKEN_HEADER))
+    except Exception:
+        return None
+    response = HttpResponse(render_json(cart_body(cart)), content_type="application/json")
+    response["ETag"] = f'"{cart.version}"'
+    response[TOKEN_HEADER] = cart.owner.token
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _expected_version(request: Request) -> int | None:
@@ -60,10 +78,20 @@ class CartBaseView(APIView):
 
     permission_classes = [AllowAny]
     owner: services.CartOwner | None = None
+    cart: services.CartView | None = None
+    # Whose GET answers the cart itself: owner and cart are read together (services.cart_open).
+    reads_cart = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
         user = request.user
+        if self.reads_cart and request.method in _READS:
+            self.cart = services.cart_open(
+                user_id=user.id if user.is_authenticated else None,
+                token=request.headers.get(TOKEN_HEADER),
+            )
+            self.owner = self.cart.owner
+            return
         # A read creates the new visitor's cart at once (so its token is known next time); a
         # write creates it only by succeeding, so a refused request leaves no cart behind.
         self.owner = services.cart_owner_resolve(
@@ -87,7 +115,7 @@ class CartBaseView(APIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def cart_response(self, cart: services.CartView, status_code: int = 200) -> Response:
-        response = Response(CartSerializer(cart).data, status=status_code)
+        response = Response(cart_body(cart), status=status_code)  # = CartSerializer's data
         response["ETag"] = f'"{cart.version}"'
         return response
 
@@ -95,9 +123,11 @@ class CartBaseView(APIView):
 class CartDetailView(CartBaseView):
     """GET the cart priced at today's prices (header ETag: "<version>"); DELETE empties it."""
 
+    reads_cart = True
+
     @extend_schema(parameters=_CART_HEADERS, responses=CartSerializer)
     def get(self, request):
-        return self.cart_response(services.cart_get(owner=self.owner))
+        return self.cart_response(self.cart)
 
     @extend_schema(parameters=_MUTATION_HEADERS, responses={200: CartSerializer})
     def delete(self, request):

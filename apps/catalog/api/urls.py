@@ -16,7 +16,12 @@ urlpatterns = [
         views.ProductReviewListCreateView,
         "catalog-product-reviews",
     ),
-    *api_route("categories", views.CategoryListCreateView, "catalog-categories"),
+    *api_route(
+        "categories",
+        views.CategoryListCreateView,
+        "catalog-categories",
+        fast=views.category_tree_fast,
+    ),
     *api_route("categories/<uuid:category_id>", views.CategoryDetailView, "catalog-category"),
     *api_route(
         "categories/<uuid:category_id>/products",

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param
 
 from apps.catalog import services
 from apps.catalog.api import serializers as s
@@ -28,6 +29,11 @@ def product_detail_fast(request, product_id) -> bytes | None:
     return services.product_detail_cached_body(product_id=product_id)
 
 
+def category_tree_fast(request) -> bytes | None:
+    """The cached category tree for the anonymous fast path (shop.api.fastpath)."""
+    return services.category_tree_cached_body()
+
+
 def product_list_fast(request, **kwargs) -> bytes | None:
     """The cached list page for the anonymous fast path (same key as `_render_list`)."""
     fixed = ("category",) if "category_id" in kwargs else ()
@@ -35,6 +41,13 @@ def product_list_fast(request, **kwargs) -> bytes | None:
     if page_url is None:
         return None
     return services.product_list_cached_body(request_key=page_url)
+
+
+# The canonical form of a list query is a pure function of the path and the query string:
+# each process keeps what it worked out (bounded: past the limit it starts over), so a hot
+# page's key costs a dict lookup, not a serializer's validation.
+_CANONICAL: dict[tuple[str, str, tuple[str, ...]], str | None] = {}
+_CANONICAL_MAX = 10_000
 
 
 def public_list_url(request, query_params, *, fixed: Iterable[str] = ()) -> str | None:
@@ -45,6 +58,18 @@ def public_list_url(request, query_params, *, fixed: Iterable[str] = ()) -> str 
     the cache (nor reach a cached page's links). None when the query is invalid or the page
     is not a plain number: such requests are answered (400 / 404) without the cache.
     `fixed` names parameters the path decides (a category's products), left out too."""
+    key = (request.path, request.META.get("QUERY_STRING", ""), tuple(fixed))
+    try:
+        relative = _CANONICAL[key]
+    except KeyError:
+        relative = _canonical_list_path(request.path, query_params, fixed)
+        if len(_CANONICAL) >= _CANONICAL_MAX:
+            _CANONICAL.clear()
+        _CANONICAL[key] = relative
+    return None if relative is None else request.build_absolute_uri(relative)
+
+
+def _canonical_list_path(path: str, query_params, fixed: Iterable[str]) -> str | None:
     query = s.ProductListQuerySerializer(data=query_params)
     if not query.is_valid():
         return None
@@ -67,8 +92,24 @@ def public_list_url(request, query_params, *, fixed: Iterable[str] = ()) -> str 
         return None  # answered 400 by the paginator, uncached
     if size != PAGINATION.page_size:
         params[PAGINATION.page_size_query_param] = str(size)
-    path = request.path.rstrip("/")
-    return request.build_absolute_uri(f"{path}?{urlencode(sorted(params.items()))}".rstrip("?"))
+    path = path.rstrip("/")
+    return f"{path}?{urlencode(sorted(params.items()))}".rstrip("?")
+
+
+class _CountedQuerySet:
+    """A queryset whose count() comes from elsewhere (the cached count of its filter set), as
+    Django's paginator reads it: count() and slices."""
+
+    ordered = True
+
+    def __init__(self, queryset, count):
+        self.queryset, self._count = queryset, count
+
+    def count(self) -> int:
+        return self._count()
+
+    def __getitem__(self, index):
+        return self.queryset[index]
 
 
 def _is_staff(request) -> bool:
@@ -115,6 +156,18 @@ class _ProductListMixin:
             status=params.get("status"),
             ordering=params.get("ordering"),
         )
+        page_url = getattr(request, "page_url", None)
+        if page_url is not None:  # a public page: its filter set's count is cached
+            filters = remove_query_param(
+                remove_query_param(page_url, PAGINATION.page_query_param),
+                PAGINATION.page_size_query_param,
+            )
+            products = _CountedQuerySet(
+                products,
+                functools.partial(
+                    services.product_list_count, filters_key=filters, count=products.count
+                ),
+            )
         page = self.paginate_queryset(products)
         items = s.ProductListItemSerializer(page, many=True).data
         return self.get_paginated_response(items).data
@@ -184,7 +237,7 @@ class CategoryListCreateView(_CatalogView):
 
     @extend_schema(responses=s.CategoryNodeSerializer(many=True))
     def get(self, request):
-        return Response(services.category_tree())
+        return HttpResponse(services.category_tree_body(), content_type="application/json")
 
     @extend_schema(request=s.CategoryWriteSerializer, responses={201: s.CategorySerializer})
     def post(self, request):

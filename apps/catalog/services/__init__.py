@@ -9,7 +9,12 @@ from apps.catalog.services.categories import (
     category_create,
     category_delete,
     category_get,
+    category_paths_get_cached,
     category_tree,
+    category_tree_body,
+    category_tree_cached_body,
+    category_tree_invalidate,
+    category_tree_invalidate_on_commit,
     category_update,
 )
 from apps.catalog.services.demo_seed import DemoSeedSummary, catalog_demo_seed
@@ -19,9 +24,11 @@ from apps.catalog.services.detail import (
     product_detail_body,
     product_detail_cached_body,
     product_detail_get,
+    product_details_many,
 )
 from apps.catalog.services.listing import (
     product_list_cached_body,
+    product_list_count,
     product_list_page,
     product_lists_invalidate,
 )
@@ -30,6 +37,7 @@ from apps.catalog.services.lookup import (
     category_paths_get,
     product_ids_existing,
     variants_get,
+    variants_get_cached,
 )
 from apps.catalog.services.products import (
     UNSET,
@@ -71,10 +79,15 @@ __all__ = [
     "catalog_demo_seed",
     "catalog_has_products",
     "category_paths_get",
+    "category_paths_get_cached",
     "category_create",
     "category_delete",
     "category_get",
     "category_tree",
+    "category_tree_body",
+    "category_tree_cached_body",
+    "category_tree_invalidate",
+    "category_tree_invalidate_on_commit",
     "category_update",
     "product_archive",
     "product_cache_invalidate",
@@ -83,9 +96,11 @@ __all__ = [
     "product_detail_body",
     "product_detail_cached_body",
     "product_detail_get",
+    "product_details_many",
     "product_ids_active",
     "product_ids_existing",
     "product_list_cached_body",
+    "product_list_count",
     "product_list_page",
     "product_lists_invalidate",
     "product_prices_refresh",
@@ -105,4 +120,5 @@ __all__ = [
     "variant_stock_apply",
     "variants_stock_bulk_apply",
     "variants_get",
+    "variants_get_cached",
 ]

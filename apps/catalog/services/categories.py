@@ -2,13 +2,20 @@
 
 A subtree is `path LIKE '<path>%'`, so moving or renaming a category re-paths its whole
 subtree in one UPDATE. Slugs are unique across the tree, which makes every path unique too.
+
+The public tree is cached as rendered JSON (shop.read_cache, with its in-process L1), filled
+under a guard and dropped on commit of every category create, update and delete, like the
+product details.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Length
@@ -18,6 +25,66 @@ from apps.catalog.exceptions import CategoryInUse, CategoryNotFound, InvalidCate
 from apps.catalog.models import Category, Product
 from apps.catalog.services.detail import product_cache_invalidate_on_commit
 from apps.catalog.services.products import UNSET, products_updated_publish
+from shop.read_cache import cache_fill, cache_get, guard_read, guards_bump, render_json
+
+# Bump the version when the tree's shape changes, so old entries are never served.
+_TREE = "catalog:category-tree:v1"
+_TREE_GUARD = "catalog:category-tree-guard"
+
+
+def category_tree_body() -> bytes:
+    """`category_tree()` as rendered JSON, from the cache when it is there (then no query)."""
+    body = cache_get(_TREE, l1=True)
+    if body is None:
+        seen = guard_read(_TREE_GUARD)
+        body = render_json(category_tree())
+        cache_fill(
+            _TREE, body, guard=_TREE_GUARD, seen=seen, timeout=settings.PRODUCT_CACHE_SECONDS
+        )
+    return body
+
+
+def category_tree_cached_body() -> bytes | None:
+    """The rendered tree if it is cached, else None (the anonymous fast path: no database)."""
+    return cache_get(_TREE, l1=True)
+
+
+_paths_of_tree: tuple[bytes, dict[UUID, str]] = (b"", {})
+
+
+def category_paths_get_cached(category_ids: Iterable[UUID | str]) -> dict[UUID, str]:
+    """`category_paths_get` from the cached tree (no query when it is cached); the tree is
+    parsed once per version of it in each process."""
+    global _paths_of_tree
+    body = category_tree_body()
+    if _paths_of_tree[0] != body:
+        paths: dict[UUID, str] = {}
+        stack = json.loads(body)
+        while stack:
+            node = stack.pop()
+            paths[UUID(node["id"])] = node["path"]
+            stack.extend(node["children"])
+        _paths_of_tree = (body, paths)
+    paths = _paths_of_tree[1]
+    ids = {UUID(str(category_id)) for category_id in category_ids}
+    return {category_id: paths[category_id] for category_id in ids if category_id in paths}
+
+
+def category_tree_invalidate() -> None:
+    """Drop the cached tree now (prefer the on-commit variant inside a transaction)."""
+    guards_bump([_TREE_GUARD], drop=[_TREE])
+
+
+def category_tree_invalidate_on_commit() -> None:
+    """Drop the cached tree once the current transaction commits (now if there is none).
+
+    Connected to every save and delete of a Category (apps/catalog/receivers.py): the services,
+    the admin's delete and the demo seed alike; a move re-paths the subtree in the same
+    transaction as its save. After commit, so a concurrent reader cannot re-cache the old tree
+    between our drop and our commit (the guard stops one that read it before); best effort,
+    it never fails the write.
+    """
+    transaction.on_commit(category_tree_invalidate, robust=True)
 
 
 def category_tree() -> list[dict[str, Any]]:

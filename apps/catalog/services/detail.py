@@ -28,8 +28,11 @@ from apps.catalog.services.listing import product_lists_invalidate
 from shop.read_cache import (
     cache_fill,
     cache_get,
+    cache_get_many,
+    cache_set_many,
     guard_read,
     guards_bump,
+    guards_read_many,
     render_json,
 )
 
@@ -38,6 +41,10 @@ logger = logging.getLogger("apps.catalog")
 # Bump the version when the dict's shape changes, so old entries are never served.
 _KEY = "catalog:product:v3:{}"
 _GUARD = "catalog:product-guard:{}"
+# Which product a variant belongs to: a fact that never changes (a deleted variant is simply
+# not in its product's detail any more), written whenever a detail is built.
+_VARIANT_PRODUCT = "catalog:variant-product:v1:{}"
+_VARIANT_PRODUCT_SECONDS = 7 * 24 * 3600
 
 
 def money(value: Decimal) -> str:
@@ -108,17 +115,36 @@ def product_detail_build(product: Product) -> dict[str, Any]:
     }
 
 
+def _built(product: Product) -> bytes:
+    """The cache entry of a product loaded with `_detail_queryset`; notes its variants'
+    product (for `variant_products_cached`) on the way."""
+    detail = product_detail_build(product)
+    cache_set_many(
+        {_VARIANT_PRODUCT.format(v["id"]): str(product.id).encode() for v in detail["variants"]},
+        timeout=_VARIANT_PRODUCT_SECONDS,
+    )
+    return product.status.encode() + b"\n" + render_json(detail)
+
+
+def variant_products_cached(variant_ids: Iterable[UUID]) -> dict[UUID, UUID]:
+    """{variant id: product id} for the variants whose product's detail was built lately
+    (one round trip); the others are absent."""
+    keys = {variant_id: _VARIANT_PRODUCT.format(variant_id) for variant_id in variant_ids}
+    found = cache_get_many(keys.values())
+    return {v: UUID(found[key].decode()) for v, key in keys.items() if key in found}
+
+
 def _detail_entry(product_id: UUID) -> tuple[str, bytes]:
     """(status, rendered detail) of a product, read through the cache. The entry is stored as
     `<status>\n<json>` (compact JSON has no raw newline), so a hit needs no unpickling."""
     key = _KEY.format(product_id)
-    entry = cache_get(key)
+    entry = cache_get(key, l1=True)
     if entry is None:
         seen = guard_read(_GUARD.format(product_id))
         product = _detail_queryset().filter(id=product_id).first()
         if product is None:
             raise ProductNotFound()
-        entry = product.status.encode() + b"\n" + render_json(product_detail_build(product))
+        entry = _built(product)
         cache_fill(
             key,
             entry,
@@ -151,10 +177,57 @@ def product_detail_get(*, product_id: UUID | str, include_hidden: bool = False) 
 _ACTIVE_PREFIX = Product.Status.ACTIVE.encode() + b"\n"
 
 
+def product_details_many(product_ids: Iterable[UUID | str]) -> dict[UUID, tuple[str, dict]]:
+    """{product id: (status, detail dict)} of every product among `product_ids` that exists
+    (shared, read-only dicts: never change them),
+    whatever its status, read through the same cache entries as the detail endpoint (what
+    other apps price and check availability from): the cached ones in one round trip (none
+    with their L1 copies), the others from the database in a fixed number of queries (four,
+    however many) and cached under their guards."""
+    ids = {UUID(str(product_id)) for product_id in product_ids}
+    entries = cache_get_many([_KEY.format(product_id) for product_id in ids], l1=True)
+    found: dict[UUID, bytes] = {}
+    for product_id in ids:
+        if (entry := entries.get(_KEY.format(product_id))) is not None:
+            found[product_id] = entry
+    missing = ids - found.keys()
+    if missing:
+        guards = {product_id: _GUARD.format(product_id) for product_id in missing}
+        # Noted before the database is read: a change committed since then refuses the fill.
+        seen = guards_read_many(guards.values())
+        for product in _detail_queryset().filter(id__in=missing):
+            entry = _built(product)
+            found[product.id] = entry
+            guard = guards[product.id]
+            cache_fill(
+                _KEY.format(product.id),
+                entry,
+                guard=guard,
+                seen=seen[guard] if seen is not None else None,
+                timeout=settings.PRODUCT_CACHE_SECONDS,
+            )
+    result = {}
+    for product_id, entry in found.items():
+        parsed = _parsed.get(product_id)
+        if parsed is None or parsed[0] is not entry:  # an L1 hit is the very same bytes
+            status, _, body = entry.partition(b"\n")
+            parsed = (entry, (status.decode(), json.loads(body)))
+            if len(_parsed) >= _PARSED_MAX:
+                _parsed.clear()
+            _parsed[product_id] = parsed
+        result[product_id] = parsed[1]
+    return result
+
+
+# The parsed form of the entries this process read last (details are read-only once built).
+_parsed: dict[UUID, tuple[bytes, tuple[str, dict]]] = {}
+_PARSED_MAX = 5_000
+
+
 def product_detail_cached_body(*, product_id: UUID | str) -> bytes | None:
     """The rendered detail of an ACTIVE product if it is in the cache, else None; never
     touches the database (the anonymous fast path)."""
-    entry = cache_get(_KEY.format(product_id))
+    entry = cache_get(_KEY.format(product_id), l1=True)
     if entry is None or not entry.startswith(_ACTIVE_PREFIX):
         return None
     return entry[len(_ACTIVE_PREFIX) :]

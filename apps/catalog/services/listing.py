@@ -23,6 +23,7 @@ from shop.read_cache import (
 
 _GENERATION = "catalog:list-generation"
 _PAGE = "catalog:list:v2:{}:{}"
+_COUNT = "catalog:list-count:v1:{}:{}"
 PAGE_SECONDS = 300
 
 
@@ -33,8 +34,8 @@ def _page_key(generation: str, request_key: str) -> str:
 def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) -> bytes:
     """The rendered page answering `request_key` (the absolute URL with its query), from the
     cache when a page of the current generation is there, else `build()` (then cached)."""
-    generation = guard_read(_GENERATION)
-    if generation is not None and (body := cache_get(_page_key(generation, request_key))):
+    generation = guard_read(_GENERATION)  # the fill's `seen`: Redis's own value, not L1's
+    if generation is not None and (body := cache_get(_page_key(generation, request_key), l1=True)):
         return body
     body = render_json(build())
     if generation is not None:
@@ -43,13 +44,29 @@ def product_list_page(*, request_key: str, build: Callable[[], dict[str, Any]]) 
     return body
 
 
+def product_list_count(*, filters_key: str, count: Callable[[], int]) -> int:
+    """The number of products a filter set lists (`filters_key`: its canonical URL without
+    page and page size), cached under the list generation like the pages, so the paginator's
+    COUNT(*) runs once per filter set and generation, not once per uncached page."""
+    generation = guard_read(_GENERATION)
+    key = _COUNT.format(generation, hashlib.sha256(filters_key.encode()).hexdigest()[:32])
+    if generation is not None and (cached := cache_get(key)) is not None:
+        return int(cached)
+    number = count()
+    if generation is not None:
+        cache_fill(
+            key, str(number).encode(), guard=_GENERATION, seen=generation, timeout=PAGE_SECONDS
+        )
+    return number
+
+
 def product_list_cached_body(*, request_key: str) -> bytes | None:
     """The rendered page if it is cached for the current generation, else None (the
     anonymous fast path: never touches the database)."""
-    generation = guard_read(_GENERATION)
+    generation = guard_read(_GENERATION, l1=True)
     if generation is None:
         return None
-    return cache_get(_page_key(generation, request_key))
+    return cache_get(_page_key(generation, request_key), l1=True)
 
 
 def product_lists_invalidate() -> None:

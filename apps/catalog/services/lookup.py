@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from apps.catalog.models import Category, Product, Variant
+from apps.catalog.services.detail import product_details_many, variant_products_cached
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,81 @@ def variants_get(variant_ids: Iterable[UUID | str]) -> dict[UUID, VariantInfo]:
         )
         for variant in rows
     }
+
+
+# A variant never changes product, so which product a variant belongs to is kept in-process
+# once learned (from a detail the cart read, or one query); a deleted variant simply is not
+# in its product's detail any more. Bounded: past the limit it starts over.
+_PRODUCT_OF: dict[UUID, UUID] = {}
+_PRODUCT_OF_MAX = 200_000
+_product_of_lock = threading.Lock()
+
+
+def _remember_products(pairs: Iterable[tuple[UUID, UUID]]) -> None:
+    with _product_of_lock:
+        if len(_PRODUCT_OF) > _PRODUCT_OF_MAX:
+            _PRODUCT_OF.clear()
+        _PRODUCT_OF.update(pairs)
+
+
+def _info_from_detail(product_id: UUID, status: str, detail: dict[str, Any], variant: dict):
+    brand = detail["brand"]
+    return VariantInfo(
+        id=UUID(variant["id"]),
+        product_id=product_id,
+        sku=variant["sku"],
+        name=_variant_name(detail["name"], variant["attributes"]),
+        price=Decimal(variant["price"]),
+        product_status=status,
+        category_id=UUID(detail["category"]["id"]),
+        category_path=detail["category"]["path"],
+        brand_id=UUID(brand["id"]) if brand else None,
+        in_stock=variant["in_stock"],
+        available=variant["available"],
+    )
+
+
+def variants_get_cached(
+    variant_ids: Iterable[UUID | str], *, products: Mapping[UUID, UUID] | None = None
+) -> dict[UUID, VariantInfo]:
+    """`variants_get` from the cached product details (the same snapshot the detail endpoint
+    serves, dropped on commit of every change it shows): no query when they are cached.
+
+    `products` maps variant ids to the product ids the caller already knows (a cart line
+    keeps its product); the others are looked up in-process or with one query. `available`
+    and `in_stock` are the catalog's copy of the stock (a check, not a reservation: checkout
+    asks inventory exactly). Unknown ids are absent from the result.
+    """
+    ids = {UUID(str(variant_id)) for variant_id in variant_ids}
+    if not ids:
+        return {}
+    product_of = {v: p for v, p in (products or {}).items() if v in ids}
+    for variant_id in ids - product_of.keys():
+        if (product_id := _PRODUCT_OF.get(variant_id)) is not None:
+            product_of[variant_id] = product_id
+    unknown = ids - product_of.keys()
+    if unknown:
+        cached = variant_products_cached(unknown)
+        _remember_products(cached.items())
+        product_of.update(cached)
+        unknown -= cached.keys()
+    if unknown:
+        rows = list(Variant.objects.filter(id__in=unknown).values_list("id", "product_id"))
+        _remember_products(rows)
+        product_of.update(rows)
+    details = product_details_many(set(product_of.values()))
+    result: dict[UUID, VariantInfo] = {}
+    learned = []
+    for product_id, (status, detail) in details.items():
+        for variant in detail["variants"]:
+            variant_id = UUID(variant["id"])
+            if variant_id not in _PRODUCT_OF:
+                learned.append((variant_id, product_id))
+            if variant_id in ids and product_of.get(variant_id) == product_id:
+                result[variant_id] = _info_from_detail(product_id, status, detail, variant)
+    if learned:
+        _remember_products(learned)
+    return result
 
 
 def category_paths_get(category_ids: Iterable[UUID | str]) -> dict[UUID, str]:

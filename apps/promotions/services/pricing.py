@@ -3,27 +3,41 @@
 One SQL query loads every candidate (the running automatic promotions and the coupon's) with
 this customer's use count per promotion; one more (catalog) resolves category conditions to
 paths, only when a candidate has them. The count does not depend on the number of lines.
+
+An anonymous cart without a coupon (the storefront's hottest read) is priced with no query:
+the active automatic promotions are a cached snapshot (shop.read_cache, dropped on commit of
+every promotion save or delete: apps/promotions/receivers.py), their dates checked at each
+use, and category paths come from the catalog's cached tree. Only while no automatic
+promotion has a `max_uses` (its use count changes with every order): then the query runs.
 """
 
 from __future__ import annotations
 
+import pickle  # our own rows in our own cache (as django-redis stores values)
 import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 
-from apps.catalog.services import category_paths_get
+from apps.catalog.services import category_paths_get, category_paths_get_cached
 from apps.promotions import rules
 from apps.promotions.exceptions import InvalidCoupon, InvalidInput
 from apps.promotions.models import Promotion, PromotionUsage
 from apps.promotions.rules import CartPrice, PricingLine
 from apps.promotions.services.info import CouponInfo
 from shop.errors import parse_uuid
+from shop.read_cache import cache_fill, cache_get, guard_read, guards_bump
+
+_AUTOMATIC = "promotions:automatic:v1"
+_AUTOMATIC_GUARD = "promotions:automatic-guard"
+_AUTOMATIC_SECONDS = 300
+_automatic_parsed: tuple[bytes, list[Promotion]] = (b"", [])
 
 COUPON_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,49}$")
 # Uses that count against the limits: held by an unpaid order, or used by a paid one.
@@ -173,6 +187,54 @@ def _lookup_code(coupon_code: str | None) -> str | None:
     return code if COUPON_CODE_PATTERN.match(code) else None
 
 
+def _automatic_active() -> list[Promotion]:
+    """Every active automatic promotion (any dates), from the cached snapshot when it is
+    there; unpickled once per version of it in each process. A snapshot that cannot be read
+    (written by another version of the model) is replaced from the database."""
+    global _automatic_parsed
+    raw = cache_get(_AUTOMATIC, l1=True)
+    if raw is not None:
+        if _automatic_parsed[0] == raw:
+            return _automatic_parsed[1]
+        try:
+            rows = pickle.loads(raw)  # noqa: S301 (written below, in our own cache)
+        except Exception:
+            rows = None
+        if rows is not None:
+            _automatic_parsed = (raw, rows)
+            return rows
+    seen = guard_read(_AUTOMATIC_GUARD)
+    rows = list(Promotion.objects.filter(code__isnull=True, active=True))
+    raw = pickle.dumps(rows)
+    cache_fill(_AUTOMATIC, raw, guard=_AUTOMATIC_GUARD, seen=seen, timeout=_AUTOMATIC_SECONDS)
+    _automatic_parsed = (raw, rows)
+    return rows
+
+
+def promotions_cache_invalidate() -> None:
+    """Drop the snapshot of the automatic promotions now."""
+    guards_bump([_AUTOMATIC_GUARD], drop=[_AUTOMATIC])
+
+
+def promotions_cache_invalidate_on_commit() -> None:
+    """Drop the snapshot once the current transaction commits (every Promotion save and
+    delete, apps/promotions/receivers.py); best effort, it never fails the write."""
+    transaction.on_commit(promotions_cache_invalidate, robust=True)
+
+
+def _anonymous_candidates(now: datetime) -> tuple[list[Promotion], dict[UUID, str]] | None:
+    """The running automatic promotions and their category paths with no query, or None when
+    the snapshot cannot answer (an automatic promotion counts its uses)."""
+    active = _automatic_active()
+    if any(promotion.max_uses is not None for promotion in active):
+        return None
+    running = [
+        p for p in active if p.start_date <= now and (p.end_date is None or p.end_date > now)
+    ]
+    category_ids = {category for p in running for category in p.category_ids}
+    return running, category_paths_get_cached(category_ids) if category_ids else {}
+
+
 def cart_price(
     *,
     lines: Sequence[PricingLine],
@@ -199,9 +261,13 @@ def cart_price(
         user_id = parse_uuid(user_id, "user_id")
     code = _lookup_code(coupon_code)
     infer = is_first_order is None and user_id is not None
-    promotions = _candidates(now=now, code=code, user_id=user_id, infer_first_order=infer)
-    category_ids = {category for p in promotions for category in p.category_ids}
-    paths = category_paths_get(category_ids) if category_ids else {}
+    cached = _anonymous_candidates(now) if user_id is None and code is None else None
+    if cached is not None:
+        promotions, paths = cached
+    else:
+        promotions = _candidates(now=now, code=code, user_id=user_id, infer_first_order=infer)
+        category_ids = {category for p in promotions for category in p.category_ids}
+        paths = category_paths_get(category_ids) if category_ids else {}
     if is_first_order is None:
         is_first_order = not (infer and promotions and promotions[0].has_ordered)
     return rules.evaluate(
