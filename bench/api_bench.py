@@ -32,6 +32,7 @@ import random
 import urllib.request
 from urllib.parse import urlencode
 
+from bench.common import CHECKOUT_BODY
 from bench.load import run_load
 from bench.server import gunicorn
 
@@ -56,16 +57,7 @@ SEARCH_MIX = [
     {"q": "backpack", "sort": "newest"},
     {"q": "mechanical keyboard", "page": "2"},
 ]
-BODY = {
-    "shipping_address": {
-        "full_name": "Bench Buyer",
-        "address_line1": "1 Load Street",
-        "city": "Springfield",
-        "postal_code": "62701",
-        "country": "US",
-    },
-    "shipping_method": "standard",
-}
+BODY = CHECKOUT_BODY
 
 
 def _get(url: str, headers: dict | None = None) -> tuple[int, dict]:

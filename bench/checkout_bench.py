@@ -33,19 +33,11 @@ import uuid
 from collections import Counter
 from urllib.parse import urlsplit
 
+from bench.common import CHECKOUT_BODY
 from bench.server import gunicorn
 from bench.worker import broker_url, celery_worker, outbox_drain
 
-BODY = {
-    "shipping_address": {
-        "full_name": "Bench Buyer",
-        "address_line1": "1 Load Street",
-        "city": "Springfield",
-        "postal_code": "62701",
-        "country": "US",
-    },
-    "shipping_method": "standard",
-}
+BODY = CHECKOUT_BODY
 FLASH_BUYERS, FLASH_UNITS = 200, 50
 
 

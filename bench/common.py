@@ -11,6 +11,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+
+# What every checkout benchmark sends to `checkout/preview` and `checkout`.
+CHECKOUT_BODY = {
+    "shipping_address": {
+        "full_name": "Bench Buyer",
+        "address_line1": "1 Load Street",
+        "city": "Springfield",
+        "postal_code": "62701",
+        "country": "US",
+    },
+    "shipping_method": "standard",
+}
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -45,18 +45,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PAYMENT_PROVIDER", "dummy")
 
-from bench.common import django_setup, save
+from bench.common import CHECKOUT_BODY, django_setup, save
 
-BODY = {
-    "shipping_address": {
-        "full_name": "Profile Buyer",
-        "address_line1": "1 Load Street",
-        "city": "Springfield",
-        "postal_code": "62701",
-        "country": "US",
-    },
-    "shipping_method": "standard",
-}
+BODY = CHECKOUT_BODY
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 # (phase, path fragment of the file, function name): inclusive ("cumulative") time.

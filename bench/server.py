@@ -21,13 +21,22 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 4, threads: int = 1, env: dict | None = None):
-    """Yield the base URL of a fresh gunicorn (`env` adds to this process's environment)."""
+def gunicorn(
+    workers: int = 4,
+    threads: int = 1,
+    env: dict | None = None,
+    *,
+    application: str = "shop.wsgi:application",
+    settings: str = "bench.settings",
+    ready_path: str = "/health/live",
+):
+    """Yield the base URL of a fresh gunicorn (`env` adds to this process's environment),
+    serving `application` with `settings` once `ready_path` answers."""
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", **(env or {})}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, **(env or {})}
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "shop.wsgi:application",
+        application,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -45,11 +54,11 @@ def gunicorn(workers: int = 4, threads: int = 1, env: dict | None = None):
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(f"{base}/health/live", timeout=1).read()
+                urllib.request.urlopen(f"{base}{ready_path}", timeout=1).read()
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+                    raise RuntimeError(f"gunicorn ({application}) did not start") from None
                 time.sleep(0.2)
         yield base
     finally:

@@ -154,13 +154,7 @@ def refund_execute(*, refund_id: UUID | str) -> RefundInfo:
     `payment.refund_failed`). Raises RefundNotFound, PaymentUnavailable when the provider
     cannot be reached (the refund stays pending and due; retried by `refunds_retry`).
     """
-    refund = (
-        Refund.objects.select_related("payment")
-        .filter(id=parse_uuid(refund_id, "refund_id"))
-        .first()
-    )
-    if refund is None:
-        raise RefundNotFound()
+    refund = _refund_row(refund_id)
     if refund.status != Refund.Status.PENDING:
         return _refund_info(refund)
     payment = refund.payment
@@ -272,7 +266,7 @@ def refunds_for_order(*, order_id: UUID | str) -> list[RefundInfo]:
     return [_refund_info(refund, payment) for refund in payment.refunds.order_by("created_at")]
 
 
-def refund_get(*, refund_id: UUID | str) -> RefundInfo:
+def _refund_row(refund_id: UUID | str) -> Refund:
     refund = (
         Refund.objects.select_related("payment")
         .filter(id=parse_uuid(refund_id, "refund_id"))
@@ -280,7 +274,11 @@ def refund_get(*, refund_id: UUID | str) -> RefundInfo:
     )
     if refund is None:
         raise RefundNotFound()
-    return _refund_info(refund)
+    return refund
+
+
+def refund_get(*, refund_id: UUID | str) -> RefundInfo:
+    return _refund_info(_refund_row(refund_id))
 
 
 # --- what the provider reports on its own (charge.refunded) ----------------------------------
