@@ -200,6 +200,7 @@ COLUMNS = (
     "p99 ms",
     "errors",
     "x bare",
+    "x minimal",
     "SQL/req",
     "notes",
 )
@@ -247,7 +248,17 @@ def table_rows(results: dict) -> list[dict]:
     queries = results.get("queries", {})
     rows: list[dict] = []
 
-    def row(scenario, rps=None, p50=None, p95=None, p99=None, errors=None, ratio=None, notes=""):
+    def row(
+        scenario,
+        rps=None,
+        p50=None,
+        p95=None,
+        p99=None,
+        errors=None,
+        ratio=None,
+        notes="",
+        over_minimal=None,
+    ):
         rows.append(
             {
                 "scenario": scenario,
@@ -257,6 +268,7 @@ def table_rows(results: dict) -> list[dict]:
                 "p99 ms": None if p99 is None else round(p99, 1),
                 "errors": errors,
                 "x bare": ratio,
+                "x minimal": over_minimal,
                 "SQL/req": _sql(queries, scenario),
                 "notes": notes,
             }
@@ -333,6 +345,7 @@ def table_rows(results: dict) -> list[dict]:
                 r["errors"],
                 ratio,
                 "hot-path run (bench/http_bench.py)",
+                over_minimal=h.get("ratios_over_minimal", {}).get(name),
             )
     if "search" in results:
         s = results["search"]
@@ -366,6 +379,13 @@ def table_rows(results: dict) -> list[dict]:
         )
     if "cart" in results:
         c = results["cart"]
+        adds = c["lost_updates"]
+        row(
+            "cart add, 16 writers on one line",
+            adds.get("adds_per_second"),
+            over_minimal=adds.get("adds_over_minimal_bare"),
+            notes="hot-path run (bench/cart_race.py), ratio to the minimal-stack bare view",
+        )
         row(
             "cart race (one line, If-Match)",
             notes=(
@@ -389,7 +409,7 @@ def format_table(rows: list[dict]) -> str:
 
     cells = [[cell(r[c]) for c in COLUMNS] for r in rows]
     widths = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(COLUMNS)]
-    numeric = {1, 2, 3, 4, 5, 6}
+    numeric = {1, 2, 3, 4, 5, 6, 7}
 
     def line(values) -> str:
         return "  ".join(
