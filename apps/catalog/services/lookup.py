@@ -79,21 +79,51 @@ def _remember_products(pairs: Iterable[tuple[UUID, UUID]]) -> None:
         _PRODUCT_OF.update(pairs)
 
 
-def _info_from_detail(product_id: UUID, status: str, detail: dict[str, Any], variant: dict):
+def _infos_from_detail(
+    product_id: UUID, status: str, detail: dict[str, Any]
+) -> dict[UUID, VariantInfo]:
+    category = detail["category"]
+    category_id = UUID(category["id"])
     brand = detail["brand"]
-    return VariantInfo(
-        id=UUID(variant["id"]),
-        product_id=product_id,
-        sku=variant["sku"],
-        name=_variant_name(detail["name"], variant["attributes"]),
-        price=Decimal(variant["price"]),
-        product_status=status,
-        category_id=UUID(detail["category"]["id"]),
-        category_path=detail["category"]["path"],
-        brand_id=UUID(brand["id"]) if brand else None,
-        in_stock=variant["in_stock"],
-        available=variant["available"],
-    )
+    brand_id = UUID(brand["id"]) if brand else None
+    infos = {}
+    for variant in detail["variants"]:
+        info = VariantInfo(
+            id=UUID(variant["id"]),
+            product_id=product_id,
+            sku=variant["sku"],
+            name=_variant_name(detail["name"], variant["attributes"]),
+            price=Decimal(variant["price"]),
+            product_status=status,
+            category_id=category_id,
+            category_path=category["path"],
+            brand_id=brand_id,
+            in_stock=variant["in_stock"],
+            available=variant["available"],
+        )
+        infos[info.id] = info
+    return infos
+
+
+# The VariantInfos built from the parsed detail a product's entry gave this process last:
+# the details are shared, read-only dicts (product_details_many), so while it hands out the
+# same dict the infos are the same (the memo holds the dict, so its identity is not reused).
+_INFOS: dict[UUID, tuple[dict[str, Any], str, dict[UUID, VariantInfo]]] = {}
+_INFOS_MAX = 5_000
+
+
+def _variant_infos(
+    product_id: UUID, status: str, detail: dict[str, Any]
+) -> dict[UUID, VariantInfo]:
+    memo = _INFOS.get(product_id)
+    if memo is not None and memo[0] is detail and memo[1] == status:
+        return memo[2]
+    infos = _infos_from_detail(product_id, status, detail)
+    _remember_products((variant_id, product_id) for variant_id in infos)
+    if len(_INFOS) >= _INFOS_MAX:
+        _INFOS.clear()
+    _INFOS[product_id] = (detail, status, infos)
+    return infos
 
 
 def variants_get_cached(
@@ -107,7 +137,7 @@ def variants_get_cached(
     and `in_stock` are the catalog's copy of the stock (a check, not a reservation: checkout
     asks inventory exactly). Unknown ids are absent from the result.
     """
-    ids = {UUID(str(variant_id)) for variant_id in variant_ids}
+    ids = {v if type(v) is UUID else UUID(str(v)) for v in variant_ids}
     if not ids:
         return {}
     product_of = {v: p for v, p in (products or {}).items() if v in ids}
@@ -125,17 +155,15 @@ def variants_get_cached(
         _remember_products(rows)
         product_of.update(rows)
     details = product_details_many(set(product_of.values()))
+    infos = {
+        product_id: _variant_infos(product_id, status, detail)
+        for product_id, (status, detail) in details.items()
+    }
     result: dict[UUID, VariantInfo] = {}
-    learned = []
-    for product_id, (status, detail) in details.items():
-        for variant in detail["variants"]:
-            variant_id = UUID(variant["id"])
-            if variant_id not in _PRODUCT_OF:
-                learned.append((variant_id, product_id))
-            if variant_id in ids and product_of.get(variant_id) == product_id:
-                result[variant_id] = _info_from_detail(product_id, status, detail, variant)
-    if learned:
-        _remember_products(learned)
+    for variant_id, product_id in product_of.items():
+        info = infos.get(product_id, {}).get(variant_id)
+        if info is not None:
+            result[variant_id] = info
     return result
 
 
