@@ -140,15 +140,33 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+# Parsed lines by their stored JSON: a line's JSON changes with its every change, so a cart
+# read parses only the lines written since this process last saw them (the others are the
+# same immutable objects). Bounded: past the limit it starts over.
+_LINES: dict[bytes | str, StoredLine] = {}
+_LINES_MAX = 20_000
+
+
+def _line(raw: bytes | str) -> StoredLine:
+    line = _LINES.get(raw)
+    if line is None:
+        line = StoredLine.from_json(raw)
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[raw] = line
+    return line
+
+
 def _parse(raw: dict[bytes, bytes] | list[bytes]) -> StoredCart:
     """Parse a cart hash: HGETALL's dict, or the flat list a script answers."""
     if isinstance(raw, dict):
         fields = {_text(name): value for name, value in raw.items()}
     else:
         fields = {_text(raw[i]): raw[i + 1] for i in range(0, len(raw), 2)}
+    # Oldest first; ties by item id (a UUID orders as its text does).
     lines = sorted(
-        (StoredLine.from_json(value) for name, value in fields.items() if name.startswith("line:")),
-        key=lambda line: (line.added_at, str(line.id)),
+        (_line(value) for name, value in fields.items() if name.startswith("line:")),
+        key=lambda line: (line.added_at, line.id),
     )
     created_at = fields.get("created_at")
     coupon_code = fields.get("coupon_code")
@@ -168,11 +186,17 @@ def _expected(version: int | None) -> str:
     return "" if version is None else str(version)
 
 
+class CartMissing(Exception):
+    """A write that was to find its cart already there did not (it changed nothing)."""
+
+
 def _outcome(result: list, *, variant_id: UUID | None = None) -> StoredCart:
     """Turn a mutation script's answer into the stored cart, or raise its domain error."""
     marker = _text(result[0])
     if marker in ("ok", "unchanged"):
         return _parse(result[1])
+    if marker == "no_cart":
+        raise CartMissing()
     if marker == "mismatch":
         raise VersionMismatch(int(result[1]))
     if marker == "not_found":
@@ -225,7 +249,7 @@ def cart_exists(key: str) -> bool:
 @_redis_errors_as_unavailable
 def line_load(key: str, item_id: UUID) -> StoredLine | None:
     raw = redis_client().hget(key, f"line:{item_id}")
-    return StoredLine.from_json(raw) if raw else None
+    return _line(raw) if raw else None
 
 
 # --- mutations (one script each) ------------------------------------------------------------
@@ -246,8 +270,11 @@ def line_add(
     max_quantity: int,
     max_lines: int,
     available: int,
+    must_exist: bool = False,
 ) -> StoredCart:
-    """Add `quantity` units of `new_line.variant_id` (to its line, or as `new_line`)."""
+    """Add `quantity` units of `new_line.variant_id` (to its line, or as `new_line`). With
+    `must_exist` a cart that is not there is not created: CartMissing, nothing written (the
+    owner check of a known token folded into the write: one round trip)."""
     result = _call(
         "line_add",
         [key],
@@ -261,6 +288,7 @@ def line_add(
             new_line.as_json(),
             quantity,
             available,
+            "1" if must_exist else "",
         ],
     )
     return _outcome(result, variant_id=new_line.variant_id)

@@ -1,9 +1,13 @@
 -- Add units of a variant: to the variant's line when there is one, else as a new line.
 -- ARGV[4] max units per line, ARGV[5] max lines per cart, ARGV[6] variant id,
 -- ARGV[7] the new line as JSON (used only when the variant has no line yet; its quantity is
--- ignored), ARGV[8] units to add, ARGV[9] units available (-1 = no stock check).
+-- ignored), ARGV[8] units to add, ARGV[9] units available (-1 = no stock check),
+-- ARGV[10] '1' when the cart must exist already (else {'no_cart'}, before any other check).
 -- The sum is taken here, inside the script, so concurrent adds without If-Match all count.
 local key = KEYS[1]
+if ARGV[10] == '1' and redis.call('EXISTS', key) == 0 then
+  return {'no_cart'}
+end
 local failed = mismatch(key, ARGV[1])
 if failed then
   return failed
