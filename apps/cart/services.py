@@ -32,6 +32,7 @@ from django.utils import timezone
 from apps.cart import pricing, store
 from apps.cart.exceptions import (
     CartItemNotFound,
+    CartUnavailable,
     InsufficientStock,
     InvalidCoupon,
     InvalidInput,
@@ -172,6 +173,14 @@ def _purchasable_variant(variant_id: UUID):
 def cart_token_valid(token: str | None) -> bool:
     """Whether `token` has the shape of a token we issue (it may still be unknown/expired)."""
     return isinstance(token, str) and bool(_TOKEN_PATTERN.match(token))
+
+
+def cart_token_known(token: str | None) -> bool:
+    """Whether `token` names a cart that exists now; False when Redis cannot tell."""
+    try:
+        return cart_token_valid(token) and store.cart_exists(store.anonymous_key(token))
+    except CartUnavailable:
+        return False
 
 
 # --- reads ----------------------------------------------------------------------------------
@@ -328,6 +337,40 @@ def cart_line_add(
     Raises VersionMismatch when `expected_version` is given and is not the cart's version;
     nothing is changed on any error.
     """
+    return _line_add(owner, variant_id, quantity, expected_version, must_exist=False)
+
+
+def cart_line_add_anonymous(
+    *,
+    token: str | None,
+    variant_id: UUID | str,
+    quantity: int,
+    expected_version: int | None = None,
+) -> CartView:
+    """`cart_line_add` for an anonymous client by the token it sent, with the owner resolved
+    as `cart_owner_resolve(create=False)` would, but inside the add's script: a known token's
+    add is one Redis round trip. A missing, malformed, unknown or expired token gets a NEW
+    token, whose cart comes into being only if the add succeeds. The answer's `owner.token`
+    is the token to hand back (on an error, nothing was created for a new token)."""
+    if cart_token_valid(token):
+        try:
+            return _line_add(
+                CartOwner.for_token(token), variant_id, quantity, expected_version, must_exist=True
+            )
+        except store.CartMissing:
+            pass  # unknown or expired: a new cart under a new token
+    owner = CartOwner.for_token(secrets.token_urlsafe(32))
+    return _line_add(owner, variant_id, quantity, expected_version, must_exist=False)
+
+
+def _line_add(
+    owner: CartOwner,
+    variant_id: UUID | str,
+    quantity: int,
+    expected_version: int | None,
+    *,
+    must_exist: bool,
+) -> CartView:
     _check_version(expected_version)
     variant_id = parse_uuid(variant_id, "variant_id")
     _check_quantity(quantity, minimum=1)
@@ -352,6 +395,7 @@ def cart_line_add(
         quantity=quantity,
         max_quantity=settings.CART_MAX_LINE_QUANTITY,
         max_lines=CART_MAX_LINES,
+        must_exist=must_exist,
     )
     return _view(owner, _stock_checked(add, variant_id, variant.available))
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -23,12 +27,15 @@ from apps.cart.api.serializers import (
     CartSerializer,
     cart_body,
 )
+from shop.api.exceptions import error_body
+from shop.api.fastpath import anonymous_allowed
 from shop.api.schema import (
     CART_TOKEN,
     CART_TOKEN_RESPONSE_HEADER,
     ETAG_RESPONSE_HEADER,
     IF_MATCH,
 )
+from shop.errors import DomainError, ServiceUnavailable
 from shop.read_cache import render_json
 
 TOKEN_HEADER = "X-Cart-Token"
@@ -41,6 +48,17 @@ _CART_HEADERS = [CART_TOKEN, *_RESPONSE_HEADERS]
 _MUTATION_HEADERS = [*_CART_HEADERS, IF_MATCH]
 
 
+def _fast_response(cart: services.CartView, status_code: int = 200) -> HttpResponse:
+    """A cart answer as CartBaseView.cart_response and finalize_response give it."""
+    response = HttpResponse(
+        render_json(cart_body(cart)), content_type="application/json", status=status_code
+    )
+    response["ETag"] = f'"{cart.version}"'
+    response[TOKEN_HEADER] = cart.owner.token
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def cart_detail_fast(request) -> HttpResponse | None:
     """An anonymous GET of the cart without DRF (shop.api.fastpath): the same body and headers
     as CartDetailView's answer. Anything that goes wrong is left to the DRF view, which
@@ -49,11 +67,53 @@ def cart_detail_fast(request) -> HttpResponse | None:
         cart = services.cart_open(user_id=None, token=request.headers.get(TOKEN_HEADER))
     except Exception:
         return None
-    response = HttpResponse(render_json(cart_body(cart)), content_type="application/json")
-    response["ETag"] = f'"{cart.version}"'
-    response[TOKEN_HEADER] = cart.owner.token
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _fast_response(cart)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def cart_item_add_fast(request) -> HttpResponse | None:
+    """An anonymous `POST cart/items` without DRF (shop.api.fastpath), the storefront's
+    hottest write: the same answers as CartItemCreateView's, with the owner resolved inside
+    the add's script (one Redis round trip for a known token). Only a well-formed request is
+    taken (a JSON object with a UUID `variant_id` and an integer `quantity` in range, If-Match
+    absent or a version); anything else goes to the DRF view, which explains it."""
+    if request.content_type != "application/json":
+        return None
+    try:
+        # As DRF's JSONParser reads it: UTF-8, and no NaN or Infinity.
+        data = json.loads(request.body.decode(), parse_constant=_no_constant)
+        variant_id = uuid.UUID(data["variant_id"])
+        quantity = data["quantity"]
+        if_match = request.headers.get("If-Match")
+        expected = None
+        if if_match is not None and if_match.strip() != "*":
+            expected = int(_IF_MATCH.match(if_match.strip()).group(2))
+    except (ValueError, TypeError, KeyError, AttributeError, RequestDataTooBig):
+        return None
+    if type(quantity) is not int or not 1 <= quantity <= settings.CART_MAX_LINE_QUANTITY:
+        return None
+    if not anonymous_allowed(request):
+        return None  # the DRF view answers the 429 (a refused request is not counted)
+    token = request.headers.get(TOKEN_HEADER)
+    try:
+        cart = services.cart_line_add_anonymous(
+            token=token, variant_id=variant_id, quantity=quantity, expected_version=expected
+        )
+    except DomainError as exc:
+        response = HttpResponse(
+            render_json(error_body(exc.code, exc.message, exc.details)),
+            content_type="application/json",
+            status=exc.http_status,
+        )
+        # As finalize_response: a known token is handed back on an error too (not a new one).
+        if not isinstance(exc, ServiceUnavailable) and services.cart_token_known(token):
+            response[TOKEN_HEADER] = token
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return _fast_response(cart, status.HTTP_201_CREATED)
 
 
 def _expected_version(request: Request) -> int | None:
