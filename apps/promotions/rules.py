@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 from uuid import UUID
 
 CENT = Decimal("0.01")
@@ -103,7 +104,7 @@ class PricingLine:
     unit_price: Decimal
     quantity: int
 
-    @property
+    @cached_property  # read by every rule for every line (a frozen line: computed once)
     def total(self) -> Decimal:
         return money(self.unit_price * self.quantity)
 
