@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 
-from shop.api.fastpath import CachedBody, FastWrite, with_anonymous_fast_path
+from shop.api.fastpath import CachedBody, FastHandler, with_anonymous_fast_path
 
 
 def api_route(
@@ -14,14 +14,14 @@ def api_route(
     name: str,
     *,
     fast: CachedBody | None = None,
-    fast_write: tuple[str, FastWrite] | None = None,
+    fast_handlers: dict[str, FastHandler] | None = None,
 ) -> list:
     """The canonical path (no trailing slash, API.md) and the same path with one, which answers
     the same but stays out of the OpenAPI schema, so every operation is documented once (and
-    operation ids do not clash). `fast` serves cached anonymous reads, `fast_write` (method,
-    handler) one anonymous write (shop.api.fastpath)."""
+    operation ids do not clash). `fast` serves cached anonymous reads, `fast_handlers`
+    ({method: handler}) anonymous requests with side effects (shop.api.fastpath)."""
     with_slash = extend_schema(exclude=True)(type(f"{view.__name__}WithSlash", (view,), {}))
     views = [view.as_view(), with_slash.as_view()]
-    if fast is not None or fast_write is not None:
-        views = [with_anonymous_fast_path(v, fast, write=fast_write) for v in views]
+    if fast is not None or fast_handlers:
+        views = [with_anonymous_fast_path(v, fast, handlers=fast_handlers) for v in views]
     return [path(route, views[0], name=name), path(f"{route}/", views[1])]

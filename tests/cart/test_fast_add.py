@@ -1,6 +1,6 @@
-"""The anonymous add's fast path (`POST cart/items` without DRF, apps.cart.api.views): the
-same answers as the DRF view in every case, one Redis round trip for a known token, and
-everything it does not take left to the DRF view."""
+"""The cart's anonymous fast paths (apps.cart.api.views, without DRF): the add answers as
+the DRF view in every case, in one Redis round trip for a known token, and leaves what it
+does not take to the DRF view; neither the add nor the GET creates a cart when throttled."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import threading
 import uuid
 
 import pytest
-from django.conf import settings
 import redis as redis_lib
+from django.conf import settings
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
@@ -248,5 +248,17 @@ def test_anonymous_adds_are_rate_limited_and_a_refused_one_counted_once(variant,
     statuses = [client.post(ITEMS, body, format="json").status_code for _ in range(5)]
     assert statuses == [201, 201, 201, 429, 429]
     # The anonymous log holds the three allowed requests only: the refused ones added none.
-    [key] = [k for k in redis_client().scan_iter(match="throttle:*anon*")]
+    [key] = list(redis_client().scan_iter(match="throttle:*anon*"))
     assert redis_client().zcard(key) == 3
+
+
+def test_a_throttled_cart_get_creates_no_cart(settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "anon": "2/min", "user": "1000/min"}
+    client = APIClient()
+    assert [client.get(CART).status_code for _ in range(2)] == [200, 200]
+    before = _anonymous_carts()
+    response = client.get(CART)  # a new visitor each time: no token is sent
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert "X-Cart-Token" not in response
+    assert _anonymous_carts() == before

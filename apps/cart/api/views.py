@@ -61,8 +61,11 @@ def _fast_response(cart: services.CartView, status_code: int = 200) -> HttpRespo
 
 def cart_detail_fast(request) -> HttpResponse | None:
     """An anonymous GET of the cart without DRF (shop.api.fastpath): the same body and headers
-    as CartDetailView's answer. Anything that goes wrong is left to the DRF view, which
-    answers it in the API's error body (Redis down: 503)."""
+    as CartDetailView's answer. The rate limit comes first, as a new visitor's GET creates a
+    cart. Anything that goes wrong is left to the DRF view, which answers it in the API's
+    error body (Redis down: 503)."""
+    if not anonymous_allowed(request):
+        return None  # the DRF view answers the 429
     try:
         cart = services.cart_open(user_id=None, token=request.headers.get(TOKEN_HEADER))
     except Exception:
