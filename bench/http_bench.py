@@ -10,6 +10,9 @@ the ratios to the bare views are the fairer comparison. Two yardsticks:
   messages, one JSON view, no database) on a second gunicorn of the same shape, measured
   right before each endpoint and after the last (alternating, as the machine is shared and
   noisy): `ratios_over_minimal` is what the stack and the endpoint cost together.
+
+The measured run serves bare, detail, lists, the tree, cart GET and cart add (each client
+adding to its own anonymous cart, as the `api` block's add: the storefront's hottest write).
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ MINIMAL_TARGETS = {
     "categories": 0.60,
     "list (default page)": 0.50,
     "cart GET (anonymous, 2 lines)": 0.30,
+    "cart add (anonymous, own carts)": 0.15,
 }
 MINIMAL = "bare (minimal stack)"
+CART_ADD = "cart add (anonymous, own carts)"
 
 
 def _request(url: str, *, method: str = "GET", body: dict | None = None, headers=None):
@@ -86,6 +91,25 @@ def _prepare(base: str, fixtures: dict) -> str:
     return token
 
 
+def _cart_add(base: str, fixtures: dict) -> dict:
+    """`POST cart/items` {variant, quantity 1}: each client on its own anonymous cart (a token
+    made here), cycling 20 variants that get +5000 units first (the catalog's copy told at
+    once, as cart_race does), so no add is refused or pays the exact stock re-check."""
+    from bench.cart_race import _stock_up
+
+    stocked = fixtures["stocked_variant_ids"]
+    pool = stocked[40:60] if len(stocked) >= 60 else stocked[:20]
+    for variant_id in pool:
+        _stock_up(variant_id, 5000)
+    tokens = [_request(f"{base}/api/v1/cart")[1]["X-Cart-Token"] for _ in range(CONCURRENCY)]
+    return {
+        "url": f"{base}/api/v1/cart/items",
+        "method": "POST",
+        "bodies": [json.dumps({"variant_id": v, "quantity": 1}).encode() for v in pool],
+        "client_headers": [{"X-Cart-Token": token} for token in tokens],
+    }
+
+
 def _measure(endpoints: dict, names, seconds: float, *, quiet: bool = False) -> dict:
     results = {}
     for name in names:
@@ -96,6 +120,9 @@ def _measure(endpoints: dict, names, seconds: float, *, quiet: bool = False) -> 
             concurrency=CONCURRENCY,
             seconds=seconds,
             headers=spec.get("headers"),
+            method=spec.get("method", "GET"),
+            bodies=spec.get("bodies"),
+            client_headers=spec.get("client_headers"),
         )
         if not quiet:
             print("  " + result.line(), flush=True)
@@ -128,6 +155,7 @@ def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
         minimal_gunicorn(best["workers"], best["threads"]) as minimal_base,
     ):
         endpoints = _endpoints(base, fixtures, _prepare(base, fixtures))
+        endpoints[CART_ADD] = _cart_add(base, fixtures)
         endpoints[MINIMAL] = {"url": f"{minimal_base}{MINIMAL_PATH}"}
         _measure(endpoints, (*probe_names, MINIMAL), min(2.0, seconds), quiet=True)  # warm
         results, minimal_runs, over_minimal = {}, [], {}
@@ -151,6 +179,7 @@ def run(fixtures: dict, *, seconds: float, probe_seconds: float) -> dict:
         "list_category_over_bare": results["list ?category=<root>&ordering=-price"]["rps"] / bare,
         "categories_over_bare": results["categories"]["rps"] / bare,
         "cart_get_over_bare": results["cart GET (anonymous, 2 lines)"]["rps"] / bare,
+        "cart_add_over_bare": results[CART_ADD]["rps"] / bare,
     }
     ratios = {k: round(v, 3) for k, v in ratios.items()}
     ratios["shop_bare_over_minimal"] = over_minimal["bare"]
