@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shop.events.models import HandledEvent, OutboxEvent
-from shop.events.registry import handlers_for
+from shop.events.registry import handled_event_names, handlers_for
 
 logger = logging.getLogger("shop.events")
 
@@ -30,23 +30,29 @@ RESEND_AFTER = timedelta(minutes=10)
 
 _INSERT_SQL = f"""
     INSERT INTO {OutboxEvent._meta.db_table}
-           (id, name, payload, status, attempts, last_error, created_at)
+           (id, name, payload, status, sent_at, processed_at, attempts, last_error, created_at)
     SELECT *, %s::integer, '', %s::timestamptz
-      FROM unnest(%s::uuid[], %s::varchar[], %s::jsonb[], %s::varchar[])
+      FROM unnest(%s::uuid[], %s::varchar[], %s::jsonb[], %s::varchar[], %s::timestamptz[],
+                  %s::timestamptz[])
 """  # noqa: S608 (the table name only)
 
 
 def events_publish(items: Iterable[tuple[str, dict[str, Any]]]) -> list[OutboxEvent]:
     """Write the events in the current transaction with one INSERT; relayed after commit.
 
-    Plain SQL from arrays: the rows bulk_create would write, without its per-object field
-    preparation (it is in every stock change's and order transition's transaction, under
-    their row locks)."""
+    An event no handler is registered for (e.g. `order.confirmed` today) is written done:
+    it is kept (the audit trail, a replay once a handler exists) but needs no delivery, so
+    its transaction pays no relay. Plain SQL from arrays: the rows bulk_create would write,
+    without its per-object field preparation (it is in every stock change's and order
+    transition's transaction, under their row locks)."""
     now = timezone.now()
-    events = [
-        OutboxEvent(name=name, payload=payload, created_at=now, attempts=0, last_error="")
-        for name, payload in items
-    ]
+    handled = set(handled_event_names())
+    events = []
+    for name, payload in items:
+        event = OutboxEvent(name=name, payload=payload, created_at=now, attempts=0, last_error="")
+        if name not in handled:
+            event.status, event.sent_at, event.processed_at = OutboxEvent.Status.DONE, now, now
+        events.append(event)
     if events:
         with transaction.get_connection().cursor() as cursor:
             cursor.execute(
@@ -58,12 +64,16 @@ def events_publish(items: Iterable[tuple[str, dict[str, Any]]]) -> list[OutboxEv
                     [event.name for event in events],
                     [json.dumps(event.payload) for event in events],
                     [event.status for event in events],
+                    [event.sent_at for event in events],
+                    [event.processed_at for event in events],
                 ],
             )
         for event in events:
             event._state.adding = False
             event._state.db = transaction.get_connection().alias
-        _relay_after_commit([event.id for event in events])
+        pending = [event.id for event in events if event.status == OutboxEvent.Status.PENDING]
+        if pending:
+            _relay_after_commit(pending)
     return events
 
 
@@ -89,27 +99,46 @@ def _relay_pending(conn) -> None:
 
 
 def events_relay(event_ids: Iterable[UUID]) -> int:
-    """Hand committed events to the broker; returns how many were sent.
+    """Hand committed events to the broker; returns how many were sent (or, needing no
+    handler, done).
 
     One UPDATE marks them all sent (only rows that exist: an event whose savepoint rolled
-    back is skipped), then one message per event. On the first broker failure the rest are
-    unmarked and left for the sweep: a request must not wait on a dead broker once per event.
+    back is skipped), then one message per event. A pending event no handler is registered
+    for (e.g. `order.confirmed` today) is done in that same UPDATE and sent nowhere: a worker
+    would only find nothing to do. On the first broker failure the rest are unmarked and left
+    for the sweep: a request must not wait on a dead broker once per event.
     """
     from shop.events.tasks import event_dispatch_task
 
     ids = list(dict.fromkeys(event_ids))
     if not ids:
         return 0
+    now = timezone.now()
+    pending, done = OutboxEvent.Status.PENDING, OutboxEvent.Status.DONE
     # Marked before sending: once a message is out, a worker may hold the event's row lock
     # while its handlers run, and this request must not wait for them.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {OutboxEvent._meta.db_table} SET sent_at = %s "  # noqa: S608
-            "WHERE id = ANY(%s) RETURNING id",
-            [timezone.now(), ids],
+            f"""UPDATE {OutboxEvent._meta.db_table} AS e
+                   SET sent_at = %(now)s,
+                       status = CASE WHEN e.status = %(pending)s AND NOT e.name = ANY(%(handled)s)
+                                     THEN %(done)s ELSE e.status END,
+                       processed_at = CASE WHEN e.status = %(pending)s
+                                            AND NOT e.name = ANY(%(handled)s)
+                                           THEN %(now)s ELSE e.processed_at END
+                 WHERE e.id = ANY(%(ids)s)
+             RETURNING e.id, e.status""",  # noqa: S608 (the table name only)
+            {
+                "now": now,
+                "pending": pending,
+                "done": done,
+                "handled": handled_event_names(),
+                "ids": ids,
+            },
         )
-        marked = {row[0] for row in cursor.fetchall()}
-    ordered = [event_id for event_id in ids if event_id in marked]
+        marked = dict(cursor.fetchall())
+    settled = sum(status == done for status in marked.values())
+    ordered = [event_id for event_id in ids if marked.get(event_id, done) != done]
     for sent, event_id in enumerate(ordered):
         try:
             event_dispatch_task.apply_async(
@@ -122,8 +151,8 @@ def events_relay(event_ids: Iterable[UUID]) -> int:
             logger.warning(
                 "%d event(s) not sent, the sweep will retry: %s", len(ordered) - sent, exc
             )
-            return sent
-    return len(ordered)
+            return settled + sent
+    return settled + len(ordered)
 
 
 def event_dispatch(event_id: UUID) -> OutboxEvent.Status | None:

@@ -22,3 +22,8 @@ def handler(event_name: str) -> Callable[[EventHandler], EventHandler]:
 
 def handlers_for(event_name: str) -> dict[str, EventHandler]:
     return dict(_handlers.get(event_name, {}))
+
+
+def handled_event_names() -> list[str]:
+    """The event names some handler is registered for (the others need no delivery)."""
+    return sorted(name for name, handlers in _handlers.items() if handlers)

@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from shop import events
 from shop.events.models import HandledEvent, OutboxEvent
-from shop.events.outbox import MAX_ATTEMPTS, HandlerFailed, event_dispatch, events_sweep
+from shop.events.outbox import (
+    MAX_ATTEMPTS,
+    HandlerFailed,
+    event_dispatch,
+    events_relay,
+    events_sweep,
+)
 from tests.support.broker import (
     broker_unreachable,
     real_broker_queue,  # noqa: F401 (a fixture)
@@ -167,3 +173,38 @@ def test_an_event_of_a_rolled_back_savepoint_is_not_relayed_with_the_rest():
         also = events.publish("test.recorded", {"n": 3})
     assert [(event_id, payload["n"]) for event_id, payload in calls] == [(kept.id, 1), (also.id, 3)]
     assert OutboxEvent.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_no_handler_wants_is_written_done_and_costs_no_relay(
+    real_broker_queue,  # noqa: F811
+):
+    """Nothing is sent for it (so it is done even with the broker unreachable), and a
+    transaction that publishes only such events runs no relay UPDATE; an event with a
+    handler still waits for the broker."""
+    with broker_unreachable():
+        with CaptureQueriesContext(connection) as captured, transaction.atomic():
+            nobody = events.publish("test.nobody.listens", {"n": 7})
+        assert not [q for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+        with transaction.atomic():
+            wanted = events.publish("test.recorded", {"n": 8})
+    nobody.refresh_from_db()
+    wanted.refresh_from_db()
+    assert (nobody.status, nobody.attempts) == (OutboxEvent.Status.DONE, 0)
+    assert nobody.sent_at is not None and nobody.processed_at is not None
+    assert (wanted.status, wanted.sent_at) == (OutboxEvent.Status.PENDING, None)
+    assert calls == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pending_event_no_handler_wants_is_done_by_the_relay_without_a_message(
+    real_broker_queue,  # noqa: F811
+):
+    """Written pending (before its last handler was removed, say), the sweep or a replay
+    settles it without the broker."""
+    event = OutboxEvent.objects.create(name="test.nobody.listens", payload={"n": 9})
+    with broker_unreachable():
+        assert events_relay([event.id]) == 1
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (OutboxEvent.Status.DONE, 0)
+    assert event.sent_at is not None and event.processed_at is not None
