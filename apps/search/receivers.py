@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from apps.catalog.services import variants_get
+from apps.search.services import in_stock_indexed
 from apps.search.tasks import search_index_task
 from shop import events
 
@@ -42,9 +43,20 @@ def product_reindex(event_id: UUID, payload: dict[str, Any]) -> None:
 
 @events.handler("stock.changed")
 def stock_reindex(event_id: UUID, payload: dict[str, Any]) -> None:
-    """Inventory's `{"variant_id", "available", ...}`: reindex the variant's product, whose
-    `in_stock` search reads from inventory itself (so neither `at` nor `version` matters
-    here). An unknown variant is ignored."""
+    """Inventory's `{"variant_id", "available", ...}`: reindex the variant's product when its
+    `in_stock` may have flipped. That flag is the only stock figure a document holds, and
+    search reads it from inventory itself when indexing; so a change that leaves the variant
+    in stock while the document says in stock (or out, while it says out) needs no reindex,
+    which spares a task per checkout line. Anything else (a variant now out while the
+    document says in: another variant may still hold stock; no document; an event without
+    `available`) reindexes. Neither `at` nor `version` matters here; an unknown variant is
+    ignored."""
     variant = variants_get([payload["variant_id"]]).get(UUID(str(payload["variant_id"])))
-    if variant is not None:
-        _queue([str(variant.product_id)])
+    if variant is None:
+        return
+    available = payload.get("available")
+    if isinstance(available, int) and in_stock_indexed(product_id=variant.product_id) == (
+        available > 0
+    ):
+        return
+    _queue([str(variant.product_id)])

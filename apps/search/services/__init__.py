@@ -14,7 +14,13 @@ from apps.search.services.cache import (
     search_answer_cached,
     search_answers_invalidate,
 )
-from apps.search.services.indexing import delete, documents_count, index, rebuild
+from apps.search.services.indexing import (
+    delete,
+    documents_count,
+    in_stock_indexed,
+    index,
+    rebuild,
+)
 from apps.search.services.query import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -54,6 +60,7 @@ __all__ = [
     "Suggestion",
     "delete",
     "documents_count",
+    "in_stock_indexed",
     "elasticsearch_retry_now",
     "index",
     "rebuild",

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from apps.catalog.services import product_ids_active
 from apps.search import backends
 from apps.search.exceptions import SearchBackendUnavailable, SearchRebuildRunning
+from apps.search.models import SearchDocument
 from apps.search.services.cache import search_answers_invalidate
 from apps.search.services.documents import documents_load
 from apps.search.services.results import IndexSummary, RebuildSummary
@@ -188,3 +189,13 @@ def _rebuild(targets: list, *, batch_size: int, progress: Callable[[int], None] 
 def documents_count(*, backend: str = "pg") -> int:
     """How many documents a backend holds (operators, benchmarks)."""
     return backends.named(backend).count()
+
+
+def in_stock_indexed(*, product_id: UUID | str) -> bool | None:
+    """The `in_stock` the product's document shows (one query; PostgreSQL's document, which
+    every deployment writes with the others), or None when it has no document."""
+    return (
+        SearchDocument.objects.filter(product_id=parse_uuid(product_id, "product_id"))
+        .values_list("in_stock", flat=True)
+        .first()
+    )
