@@ -18,7 +18,7 @@ from shop.celery import app as celery_app
 from shop.models import IdempotencyRecord
 from tests.conftest import bearer_client
 from tests.orders.conftest import CHECKOUT, body
-from tests.promotions.factories import make_coupon
+from tests.promotions.factories import make_coupon, make_promotion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,10 +46,19 @@ def broker_queue():
         conn.default_channel.queue_delete(queue)
 
 
+@pytest.mark.parametrize(
+    ("automatic", "discount"),
+    [(False, "12.00"), (True, "18.00")],
+    ids=["coupon", "coupon and an automatic promotion"],
+)
 def test_a_five_line_checkout_with_a_coupon_runs_at_most_25_queries(
-    user, make_variant, fill_cart, broker_queue
+    user, make_variant, fill_cart, broker_queue, automatic, discount
 ):
-    make_coupon("BUDGET", value=Decimal("10"))
+    """Also when an automatic promotion applies beside the coupon (the demo catalog's case):
+    the uses of all applied promotions are counted by one UPDATE."""
+    make_coupon("BUDGET", value=Decimal("10"), stackable=automatic)
+    if automatic:
+        make_promotion(name="Everything 5%", value=Decimal("5"), stackable=True)
     fill_cart(user, *[(make_variant(price="12.00", stock=20), 2) for _ in range(5)])
     cart_coupon_apply(owner=CartOwner.for_user(user.id), code="budget")
     client = bearer_client(user)
@@ -59,13 +68,15 @@ def test_a_five_line_checkout_with_a_coupon_runs_at_most_25_queries(
 
     assert response.status_code == 201, response.content
     assert len(response.json()["order"]["items"]) == 5
-    assert response.json()["order"]["discount"] == "12.00"
+    assert response.json()["order"]["discount"] == discount
     statements = [q["sql"] for q in queries.captured_queries]
     data = [sql for sql in statements if not sql.startswith(TRANSACTION_CONTROL)]
     listing = "\n".join(f"{i:2} {sql[:150]}" for i, sql in enumerate(statements, 1))
     print(f"\n{len(data)} queries ({len(statements)} statements with transaction control):")
     print(listing)
     assert len(data) <= BUDGET, listing
+    # However many promotions apply, their uses are counted by one statement.
+    assert sum(sql.startswith('UPDATE "promotions_promotion"') for sql in data) == 1, listing
     # Two transactions (place; record the payment with the confirmation) and three
     # savepoints (inventory's, promotions' and payments' own atomic blocks inside them); the
     # idempotency claim and the stored answer are single statements in autocommit mode.

@@ -52,23 +52,35 @@ def _user_uses(user_id: UUID, promotion_ids: Iterable[UUID]) -> Counter:
     return Counter({row["promotion_id"]: row["n"] for row in rows})
 
 
-def _take(promotion: Promotion, *, user_uses: int) -> None:
-    """Count one more use of a LOCKED promotion, or raise InvalidCoupon (already_used,
-    exhausted) and count nothing."""
+def _check_left(promotion: Promotion, *, user_uses: int) -> None:
+    """Raise InvalidCoupon (already_used, exhausted) unless a LOCKED promotion (read under
+    its lock, so its `current_uses` is the committed count) has a use left for this user."""
     limit = per_user_limit(promotion)
     if limit is not None and user_uses >= limit:
         raise InvalidCoupon(
             reason=rules.ALREADY_USED, coupon_code=promotion.code, promotion_id=promotion.id
         )
-    taken = (
-        Promotion.objects.filter(pk=promotion.pk)
-        .filter(Q(max_uses__isnull=True) | Q(current_uses__lt=F("max_uses")))
-        .update(current_uses=F("current_uses") + 1)
-    )
-    if not taken:
+    if promotion.max_uses is not None and promotion.current_uses >= promotion.max_uses:
         raise InvalidCoupon(
             reason=rules.EXHAUSTED, coupon_code=promotion.code, promotion_id=promotion.id
         )
+
+
+def _count_uses(promotions: Sequence[Promotion]) -> None:
+    """One more use of each LOCKED promotion, with one conditional UPDATE (checkout's query
+    budget: one statement however many promotions apply). The condition is the guard behind
+    `_check_left` (and the CHECK constraint behind both): if a promotion has no use left
+    after all, nothing is counted."""
+    if not promotions:
+        return
+    taken = (
+        Promotion.objects.filter(pk__in=[promotion.pk for promotion in promotions])
+        .filter(Q(max_uses__isnull=True) | Q(current_uses__lt=F("max_uses")))
+        .update(current_uses=F("current_uses") + 1)
+    )
+    if taken != len(promotions):
+        first = promotions[0]
+        raise InvalidCoupon(reason=rules.EXHAUSTED, coupon_code=first.code, promotion_id=first.id)
 
 
 def _still_running(promotion: Promotion, now: datetime) -> None:
@@ -146,7 +158,8 @@ def promotion_usage_hold(
         )
         for promotion in to_take:
             _still_running(promotion, now)
-            _take(promotion, user_uses=user_uses[promotion.id])
+            _check_left(promotion, user_uses=user_uses[promotion.id])
+        _count_uses(to_take)
         created = []
         for promotion in to_take:
             amount = rules.money(wanted[promotion.id].amount)
@@ -221,8 +234,11 @@ def promotion_usage_confirm(*, order_id: UUID) -> tuple[PromotionUsageInfo, ...]
         void = [usage for usage in usages if usage.state == State.VOID]
         if void:
             user_uses = _user_uses(void[0].user_id, (usage.promotion_id for usage in void))
-            for usage in sorted(void, key=lambda u: str(u.promotion_id)):
-                _take(locked[usage.promotion_id], user_uses=user_uses[usage.promotion_id])
+            void.sort(key=lambda usage: str(usage.promotion_id))
+            again = [locked[usage.promotion_id] for usage in void]
+            for promotion in again:
+                _check_left(promotion, user_uses=user_uses[promotion.id])
+            _count_uses(again)
         pending = [usage for usage in usages if usage.state != State.USED]
         if pending:
             PromotionUsage.objects.filter(pk__in=[usage.pk for usage in pending]).update(
