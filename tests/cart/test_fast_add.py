@@ -58,21 +58,17 @@ def _outcome(response, sent: str | None, carts_before: set[bytes]) -> dict:
     }
 
 
+def _headers(token, if_match) -> dict:
+    headers = {"X-Cart-Token": token, "If-Match": if_match}
+    return {name: value for name, value in headers.items() if value is not None}
+
+
 def _through_fast_path(token, body, if_match=None):
-    headers = {}
-    if token is not None:
-        headers["X-Cart-Token"] = token
-    if if_match is not None:
-        headers["If-Match"] = if_match
-    return APIClient().post(ITEMS, body, format="json", headers=headers)
+    return APIClient().post(ITEMS, body, format="json", headers=_headers(token, if_match))
 
 
 def _through_drf_view(token, body, if_match=None):
-    headers = {}
-    if token is not None:
-        headers["X-Cart-Token"] = token
-    if if_match is not None:
-        headers["If-Match"] = if_match
+    headers = _headers(token, if_match)
     request = RequestFactory().post(ITEMS, body, content_type="application/json", headers=headers)
     response = CartItemCreateView.as_view()(request)
     response.render()
