@@ -89,12 +89,16 @@ def _distinct_searches(names: list[list[str]], count: int, rng: random.Random) -
 def _prepare(fixtures: dict, *, distinct: int) -> dict:
     """Carts, buyers and URLs, made in-process before any server starts."""
     from apps.cart.services import cart_line_add, cart_owner_resolve
-    from bench.checkout_bench import _buyers, _fill, _top_up
+    from bench.cart_race import _stock_up
+    from bench.checkout_bench import _buyers, _fill
 
     rng = random.Random(7)
     stocked = fixtures["stocked_variant_ids"]
     pool = stocked[20:40] if len(stocked) >= 40 else stocked[:20]
-    _top_up(pool, units=5000)
+    # The catalog's copy told at once (as cart_race does; the relay goes to an in-memory
+    # broker nobody consumes here), or every add past the seeded copy pays the exact re-check.
+    for variant_id in pool:
+        _stock_up(variant_id, 5000)
     get_owner = cart_owner_resolve(user_id=None, token=None)
     for variant_id in stocked[:2]:
         cart_line_add(owner=get_owner, variant_id=variant_id, quantity=1)
