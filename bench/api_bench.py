@@ -34,7 +34,7 @@ import urllib.request
 from urllib.parse import urlencode
 
 from bench.common import CHECKOUT_BODY
-from bench.load import run_load
+from bench.load import run_spec
 from bench.server import gunicorn
 
 CONCURRENCY = 16
@@ -169,16 +169,7 @@ def _scenarios(base: str, fixtures: dict, prepared: dict) -> dict[str, dict]:
 
 
 def _load(name: str, spec: dict, seconds: float):
-    return run_load(
-        name,
-        spec["url"],
-        concurrency=CONCURRENCY,
-        seconds=seconds,
-        headers=spec.get("headers"),
-        method=spec.get("method", "GET"),
-        bodies=spec.get("bodies"),
-        client_headers=spec.get("client_headers"),
-    )
+    return run_spec(name, spec, concurrency=CONCURRENCY, seconds=seconds)
 
 
 def run(fixtures: dict, *, workers: int, threads: int, seconds: float) -> dict:

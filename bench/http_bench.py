@@ -21,7 +21,7 @@ import json
 import math
 import urllib.request
 
-from bench.load import run_load
+from bench.load import run_spec
 from bench.minimal.server import PATH as MINIMAL_PATH
 from bench.minimal.server import minimal_gunicorn
 from bench.server import gunicorn
@@ -113,17 +113,7 @@ def _cart_add(base: str, fixtures: dict) -> dict:
 def _measure(endpoints: dict, names, seconds: float, *, quiet: bool = False) -> dict:
     results = {}
     for name in names:
-        spec = endpoints[name]
-        result = run_load(
-            name,
-            spec["url"],
-            concurrency=CONCURRENCY,
-            seconds=seconds,
-            headers=spec.get("headers"),
-            method=spec.get("method", "GET"),
-            bodies=spec.get("bodies"),
-            client_headers=spec.get("client_headers"),
-        )
+        result = run_spec(name, endpoints[name], concurrency=CONCURRENCY, seconds=seconds)
         if not quiet:
             print("  " + result.line(), flush=True)
         results[name] = result.as_dict()

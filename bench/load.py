@@ -181,3 +181,18 @@ def run_load(
         p95_ms=pct(0.95),
         p99_ms=pct(0.99),
     )
+
+
+def run_spec(name: str, spec: dict, *, concurrency: int, seconds: float) -> LoadResult:
+    """`run_load` for a scenario described as a dict: `url` and, optionally, `headers`,
+    `method`, `bodies` and `client_headers` (the form the api and http blocks use)."""
+    return run_load(
+        name,
+        spec["url"],
+        concurrency=concurrency,
+        seconds=seconds,
+        headers=spec.get("headers"),
+        method=spec.get("method", "GET"),
+        bodies=spec.get("bodies"),
+        client_headers=spec.get("client_headers"),
+    )
